@@ -1,0 +1,871 @@
+"""Data readers: one record (YAML/JSON) or a stream of ledger rows (CSV/XLSX/YAML/JSON).
+
+Also the value parsers every later layer reuses: :func:`parse_amount`,
+:func:`parse_date`, :func:`parse_period` and :func:`normalize_text`.
+
+Line numbers
+------------
+Every :class:`Row` carries ``line``, the number a person sees when opening the
+source file (header = line 1):
+
+* CSV: the *physical* line on which the record **starts**, counting every
+  line break (``\\n``, ``\\r\\n`` or a lone ``\\r``) including those inside
+  quoted fields.  A record whose quoted field spans lines 3-5 has line 3 and
+  the next record has line 6.
+* XLSX: the sheet's row number (what Excel shows on the left).
+* YAML/JSON lists: the line where the record (the list item) starts.
+
+Blank rows in the middle of a table are yielded with ``blank=True`` so a
+manifest can account for every line; blank rows *after* the last data row are
+dropped (editors and Excel leave those behind), as are blank lines before the
+header.  Title rows above the header (rows with one filled cell, such as
+“某小区欠费明细表”, followed by a row with several) are skipped and kept in
+``Table.titles``.
+
+Numbers from XLSX (and YAML/JSON tables) never arrive as ``float``: they become
+``Decimal`` rounded to Excel's 15 significant digits, so amounts are exact.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import json
+import math
+import re
+import sys
+import unicodedata
+from collections import deque
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+import yaml
+
+from docgen.errors import DataError
+
+__all__ = [
+    "Row", "Table", "read_document", "read_table", "read_headers",
+    "parse_amount", "parse_date", "parse_period", "normalize_text",
+    "TABLE_SUFFIXES", "DOCUMENT_SUFFIXES",
+]
+
+STDIN_NAME = "标准输入"
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+TABLE_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES + DOCUMENT_SUFFIXES
+
+_SNIFF_CHARS = 8192        # characters handed to csv.Sniffer
+_DETECT_BYTES = 64 * 1024  # bytes read to choose the encoding
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000   # 1954-10-03 .. 2119-01-11
+
+
+# --------------------------------------------------------------------------- #
+# Text
+# --------------------------------------------------------------------------- #
+
+# XML 1.0 forbids C0 controls except TAB/LF/CR, U+FFFE, U+FFFF and surrogates.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def normalize_text(s: Any) -> str:
+    """Text safe for DOCX/PDF: NFC, no XML-illegal characters, ``\\n`` line ends, stripped.
+
+    Removes C0 control characters other than TAB/LF/CR, U+FFFE/U+FFFF and lone
+    surrogates; turns ``\\r\\n`` (and a lone ``\\r``) into ``\\n``.  Emoji,
+    Extension-B characters (U+20000+) and traditional characters are kept.
+    ``None`` becomes ``""``; other non-strings are converted with ``str()``.
+    """
+    if s is None:
+        return ""
+    if not isinstance(s, str):
+        s = str(s)
+    s = _XML_ILLEGAL.sub("", s)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", s).strip()
+
+
+_HEADER_SPACE = re.compile(r"\s+")
+
+
+def _clean_header(h: Any) -> str:
+    """Header text: no BOM / zero-width chars, NFC, ends stripped (incl. U+3000), inner runs of
+    whitespace (e.g. a line break typed into an Excel header cell) collapsed to one space."""
+    if h is None:
+        return ""
+    if isinstance(h, float):
+        h = _float_to_decimal(h)
+    if isinstance(h, datetime) and h.time() == datetime.min.time():
+        h = h.date()
+    s = str(h).replace("\ufeff", "").replace("\u200b", "")
+    s = unicodedata.normalize("NFC", _XML_ILLEGAL.sub("", s))
+    return _HEADER_SPACE.sub(" ", s.strip())
+
+
+def _clean_value(v: Any) -> Any:
+    """Cell value: strings stripped (empty -> None), floats -> Decimal, rest unchanged."""
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    if isinstance(v, float):
+        return _float_to_decimal(v)
+    return v
+
+
+def _deep_clean(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _deep_clean(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_deep_clean(x) for x in v]
+    return _clean_value(v)
+
+
+def _float_to_decimal(x: float) -> Decimal:
+    """Exact-looking Decimal for a binary float from Excel/YAML.
+
+    ``Decimal(repr(x))`` rounded to 15 significant digits (Excel's own
+    precision), so ``0.1+0.2`` stored as 0.30000000000000004 comes back as
+    ``Decimal('0.3')`` and 1234.5 as ``Decimal('1234.5')``.  Integral values get
+    exponent 0 (``100.0`` -> ``Decimal('100')``, never ``1E+2``).
+    """
+    if not math.isfinite(x):
+        return Decimal(repr(x))  # NaN/Infinity: parse_amount rejects these
+    d = Decimal(repr(x))
+    if len(d.as_tuple().digits) > 15:
+        d = Decimal(format(x, ".15g"))
+    if d == d.to_integral_value() and d.adjusted() < 28:
+        d = d.quantize(Decimal(1))
+    elif d.as_tuple().exponent > 0:  # pragma: no cover - huge numbers only
+        d = Decimal(format(d, "f"))
+    return d
+
+
+# --------------------------------------------------------------------------- #
+# Amounts, dates, periods
+# --------------------------------------------------------------------------- #
+
+_AMOUNT_RE = re.compile(
+    r"""^(?P<s1>[-+]?)\s*
+        (?:¥|RMB|CNY|人民币)?\s*
+        (?P<s2>[-+]?)\s*
+        (?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?   # 1,234,567.50 (strict groups of 3)
+               |[0-9]+(?:\.[0-9]*)?                     # 1234.5 / 1234.
+               |\.[0-9]+)                               # .5
+        \s*(?:元)?$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
+
+
+def _amount_error(value: Any) -> ValueError:
+    return ValueError(f"不是金额：{value!r}（应为数字，如 1234.50）")
+
+
+def parse_amount(value: Any) -> Decimal:
+    """Parse an amount exactly; negative values are returned (the caller decides).
+
+    Accepts ``Decimal``/``int`` (and ``float`` via :func:`_float_to_decimal`),
+    strings with ``¥ ￥ RMB CNY 人民币`` before or ``元`` after the number,
+    thousands separators ``,``/``，`` in groups of three, full-width digits,
+    full-width ``．`` and ``－``, surrounding spaces.  Rejects with
+    ``ValueError`` (Chinese message) anything else: empty, booleans, ``1,2345``
+    (ambiguous grouping — could be a decimal comma), ``1e5``, NaN, infinity.
+    The result is not rounded.
+    """
+    if isinstance(value, bool) or value is None:
+        raise _amount_error(value) if value is not None else ValueError("金额为空（应为数字，如 1234.50）")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _amount_error(value)
+        d = _float_to_decimal(value)
+    elif isinstance(value, str):
+        s = unicodedata.normalize("NFKC", value).translate(_MINUS_SIGNS).strip()
+        if not s:
+            raise ValueError("金额为空（应为数字，如 1234.50）")
+        m = _AMOUNT_RE.match(s)
+        if not m or (m["s1"] and m["s2"]):
+            raise _amount_error(value)
+        sign = m["s1"] or m["s2"]
+        d = Decimal(m["num"].replace(",", ""))
+        if sign == "-":
+            d = -d
+    else:
+        raise _amount_error(value)
+    if not d.is_finite():
+        raise _amount_error(value)
+    if d == 0:
+        d = abs(d)  # no "-0.00"
+    return d
+
+
+def _date_error(value: Any) -> ValueError:
+    return ValueError(f"不是日期：{value!r}（应为日期，如 2026-11-23 或 2026年11月23日）")
+
+
+def _make_date(y: int, m: int, d: int, value: Any) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise ValueError(f"日期不存在：{value!r}（应为真实存在的日期，如 2026-11-23）") from None
+
+
+def _serial_to_date(n: Decimal | int, value: Any) -> date | None:
+    """Excel serial day number (1900 date system) -> date, or None if outside 20000–80000."""
+    n = int(Decimal(n).to_integral_value(rounding=ROUND_FLOOR))
+    if _SERIAL_MIN <= n <= _SERIAL_MAX:
+        return _EXCEL_EPOCH + timedelta(days=n)
+    return None
+
+
+_TIME_TAIL = r"(?:[ T]+[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_DATE_SEP_RE = re.compile(r"^([0-9]{4})\s*([-/.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})" + _TIME_TAIL + "$")
+_DATE_CN_RE = re.compile(r"^([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]?" + _TIME_TAIL + "$")
+_DATE_COMPACT_RE = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+_SERIAL_RE = re.compile(r"^[0-9]{5}(?:\.[0-9]+)?$")
+
+
+def _number_for_date(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return _float_to_decimal(value) if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    return None
+
+
+def parse_date(value: Any) -> date:
+    """Parse a date: ``date``/``datetime``; ``2026-11-23``, ``2026/11/23``, ``2026.11.23``
+    (optionally followed by a time, as ERPs export), ``2026年11月23日``, ``20261123``; Excel
+    serial numbers 20000–80000 as int/Decimal/float or digit string (1899-12-30 + n days; a
+    fractional part — the time of day — is dropped).  ``ValueError`` otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    num = _number_for_date(value)
+    if num is not None:
+        if num == num.to_integral_value() and 19000101 <= num <= 29991231:
+            return parse_date(str(int(num)))
+        d = _serial_to_date(num, value) if num >= 0 else None
+        if d is None:
+            raise _date_error(value)
+        return d
+    if not isinstance(value, str):
+        raise _date_error(value)
+    s = unicodedata.normalize("NFKC", value).strip()
+    for rx in (_DATE_SEP_RE, _DATE_CN_RE):
+        m = rx.match(s)
+        if m:
+            g = [x for x in m.groups() if x not in ("-", "/", ".")]
+            return _make_date(int(g[0]), int(g[1]), int(g[2]), value)
+    m = _DATE_COMPACT_RE.match(s)
+    if m:
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if _SERIAL_RE.match(s):
+        d = _serial_to_date(Decimal(s), value)
+        if d is not None:
+            return d
+    raise _date_error(value)
+
+
+def _period_error(value: Any) -> ValueError:
+    return ValueError(f"不是所属期间：{value!r}（应为年月，如 2026-03 或 2026年3月）")
+
+
+_PERIOD_SEP_RE = re.compile(r"^([0-9]{4})\s*[-/.]\s*([0-9]{1,2})$")
+_PERIOD_CN_RE = re.compile(r"^([0-9]{4})\s*年\s*([0-9]{1,2})\s*月份?$")
+_PERIOD_COMPACT_RE = re.compile(r"^([0-9]{4})([0-9]{2})$")
+
+
+def _make_period(y: int, m: int, value: Any) -> str:
+    if not 1 <= m <= 12:
+        raise ValueError(f"月份不存在：{value!r}（月份应为 1–12）")
+    if y < 1900:
+        raise _period_error(value)
+    return f"{y:04d}-{m:02d}"
+
+
+def parse_period(value: Any) -> str:
+    """Parse a billing period to ``'YYYY-MM'``.
+
+    Accepts ``2026-3``, ``2026-03``, ``2026/3``, ``2026.03``, ``2026年3月`` (``月份``),
+    ``202603``, ``date``/``datetime``, full dates (``2026-03-01`` -> ``2026-03``) and
+    Excel serial dates.  A number with one decimal such as ``2026.1`` (what Excel
+    makes of a typed ``2026.10``) is rejected as ambiguous; ``ValueError`` for
+    month 13 and anything else.
+    """
+    if isinstance(value, (date, datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    num = _number_for_date(value)
+    if num is not None:
+        if num == num.to_integral_value():
+            n = int(num)
+            if 190001 <= n <= 299912:
+                return _make_period(n // 100, n % 100, value)
+            if 19000101 <= n <= 29991231:
+                return parse_period(parse_date(n))
+            d = _serial_to_date(num, value)
+            if d is not None:
+                return parse_period(d)
+            raise _period_error(value)
+        m = re.match(r"^([0-9]{4})\.([0-9]{2})$", format(num, "f"))
+        if m:
+            return _make_period(int(m[1]), int(m[2]), value)
+        raise ValueError(f"所属期间有歧义：{value!r}（数字 2026.1 可能是 1 月也可能是 10 月，"
+                         f"应写成文本，如 2026-01 或 2026-10）")
+    if not isinstance(value, str):
+        raise _period_error(value)
+    s = unicodedata.normalize("NFKC", value).strip()
+    for rx in (_PERIOD_SEP_RE, _PERIOD_CN_RE, _PERIOD_COMPACT_RE):
+        m = rx.match(s)
+        if m:
+            return _make_period(int(m[1]), int(m[2]), value)
+    try:
+        return parse_period(parse_date(s))
+    except ValueError as e:
+        if str(e).startswith("日期不存在"):
+            raise
+    raise _period_error(value)
+
+
+# --------------------------------------------------------------------------- #
+# Documents (one record)
+# --------------------------------------------------------------------------- #
+
+def _display(path: Any) -> str:
+    return STDIN_NAME if str(path) == "-" else str(path)
+
+
+def _decode_whole(data: bytes, name: str) -> str:
+    """Decode a whole (small) file: UTF-8 (BOM optional), UTF-16 with BOM, else GB18030."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DataError("无法识别文件编码", file=name, expected="UTF-8 或 GBK 编码的文本文件") from None
+
+
+def _read_bytes(path: Any, name: str) -> bytes:
+    if str(path) == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise DataError("文件不存在", file=name) from None
+    except IsADirectoryError:
+        raise DataError("这是一个文件夹，不是数据文件", file=name) from None
+    except OSError as e:
+        raise DataError(f"无法读取文件：{e.strerror or e}", file=name) from None
+
+
+def _yaml_error(e: yaml.YAMLError, name: str) -> DataError:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(e, "problem", None) or str(e)
+    hint = ""
+    if "'\\t'" in problem or "\t" in problem:
+        hint = "；YAML 不能用 Tab 缩进，请改用空格"
+    elif "mapping values are not allowed" in problem:
+        hint = "；冒号后面要有空格，值里含冒号时请加引号"
+    col = f"第 {mark.column + 1} 列，" if mark is not None else ""
+    return DataError(f"YAML 语法错误（{col}{problem}{hint}）", file=name, row=line,
+                     expected="合法的 YAML，如 “字段: 值”，缩进用空格")
+
+
+def _load_yaml(text: str, name: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, name) from None
+
+
+def _load_json(text: str, name: str, *, exact: bool = False) -> Any:
+    try:
+        return json.loads(text, parse_float=Decimal if exact else None)
+    except json.JSONDecodeError as e:
+        raise DataError(f"JSON 语法错误（第 {e.colno} 列，{e.msg}）", file=name, row=e.lineno,
+                        expected="合法的 JSON") from None
+
+
+def read_document(path: str | Path) -> dict:
+    """Read one record from a ``.yaml``/``.yml``/``.json`` file, or ``'-'`` for stdin
+    (parsed as YAML, which also accepts JSON).  The top level must be a mapping.
+
+    Values are exactly what ``yaml.safe_load`` / ``json.loads`` give: dates stay
+    ``datetime.date``, numbers stay int/float (use :func:`parse_amount` for money).
+    Errors are :class:`DataError` naming the file and, for syntax errors, the line.
+    """
+    name = _display(path)
+    if str(path) != "-":
+        suffix = Path(path).suffix.lower()
+        if suffix not in DOCUMENT_SUFFIXES:
+            raise DataError(f"不支持的数据文件类型「{suffix or '无扩展名'}」", file=name,
+                            expected="YAML（.yaml/.yml）或 JSON（.json）文件；"
+                                     "CSV/Excel 台账请用批量生成")
+    text = _decode_whole(_read_bytes(path, name), name)
+    if str(path) != "-" and Path(path).suffix.lower() == ".json":
+        data = _load_json(text, name)
+    else:
+        data = _load_yaml(text, name)
+    if data is None:
+        raise DataError("文件是空的", file=name, expected="“字段: 值” 形式的数据")
+    if not isinstance(data, dict):
+        kind = "列表" if isinstance(data, list) else type(data).__name__
+        raise DataError(f"顶层应为字段映射，实际是{kind}", file=name,
+                        expected="“字段: 值” 形式的一条记录（多条记录请用批量生成）")
+    return data
+
+
+# --------------------------------------------------------------------------- #
+# Tables (many rows, streamed)
+# --------------------------------------------------------------------------- #
+
+@dataclass(slots=True)
+class Row:
+    """One data row of a table.
+
+    ``line``: source line (CSV: physical line where the record starts; XLSX: sheet row;
+    header = line 1).  ``values``: header -> value (strings stripped, ``""`` -> ``None``,
+    XLSX floats -> ``Decimal``).  ``blank``: every cell empty.  ``error``: set only when
+    reading with ``on_error="yield"`` and the row could not be read (e.g. more cells
+    than headers); ``values`` then holds what could be mapped.
+    """
+    line: int
+    values: dict[str, Any]
+    blank: bool = False
+    error: DataError | None = None
+
+
+RawRow = tuple[int, Any]  # (line, list of cells | dict | other YAML item)
+
+
+_MAX_TITLE_ROWS = 5
+
+
+def _filled(cells: Any) -> bool:
+    return any(_clean_value(c) is not None for c in cells)
+
+
+class _CsvBroken(list):
+    """Marker for a CSV record the csv module could not parse."""
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+
+class Table(Iterator[Row]):
+    """Iterator over the rows of a table file; see :func:`read_table`.
+
+    The header is read when the table is opened, so a missing file or a broken
+    header raises at once.  Attributes: ``file`` (display name), ``format``
+    (``csv``/``xlsx``/``yaml``/``json``), ``headers``, ``header_line``,
+    ``encoding`` and ``delimiter`` (CSV only), ``sheet`` (XLSX only).
+    Use as a context manager, or call :meth:`close`, to release the file early.
+
+    With ``on_error="raise"`` a bad row raises :class:`DataError` from ``next()``;
+    iteration may be resumed with ``next()`` after catching it (a ``for`` loop
+    stops).  Encoding errors and broken files end the iteration.
+    """
+
+    def __init__(self, path: str | Path, *, sheet: str | None = None,
+                 on_error: Literal["raise", "yield"] = "raise"):
+        if on_error not in ("raise", "yield"):
+            raise ValueError("on_error must be 'raise' or 'yield'")
+        self.path = Path(path)
+        self.file = _display(path)
+        self.on_error = on_error
+        self.encoding: str | None = None
+        self.delimiter: str | None = None
+        self.sheet: str | None = None
+        self.header_line = 0
+        self.headers: list[str] = []
+        self.titles: list[str] = []
+        self._closers: list[Any] = []
+        self._pending: list[Row] = []   # blank rows not yet known to be non-trailing
+        self._out: deque[Row] = deque()
+        self._done = False
+        if str(path) == "-":
+            raise DataError("表格数据不能从标准输入读取", file=self.file,
+                            expected="CSV 或 Excel（.xlsx）文件路径")
+        suffix = self.path.suffix.lower()
+        if not self.path.exists():
+            raise DataError("文件不存在", file=self.file)
+        if self.path.is_dir():
+            raise DataError("这是一个文件夹，不是数据文件", file=self.file)
+        try:
+            if suffix in XLSX_SUFFIXES:
+                self.format = "xlsx"
+                raw = self._open_xlsx(sheet)
+            elif suffix in (".yaml", ".yml", ".json"):
+                self.format = "json" if suffix == ".json" else "yaml"
+                raw = self._open_records()
+            elif suffix in CSV_SUFFIXES or suffix == "":
+                self.format = "csv"
+                raw = self._open_csv()
+            elif suffix == ".xls":
+                raise DataError("不支持旧版 Excel 97-2003（.xls）文件", file=self.file,
+                                expected="在 Excel 中“另存为” .xlsx 或 CSV（UTF-8）")
+            else:
+                raise DataError(f"不支持的表格文件类型「{suffix}」", file=self.file,
+                                expected="CSV（.csv/.tsv/.txt）、Excel（.xlsx）、YAML 或 JSON")
+            if hasattr(raw, "close"):
+                self._closers.append(raw.close)
+            self._raw = self._with_header(raw)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- protocol ----------------------------------------------------------- #
+    def __iter__(self) -> "Table":
+        return self
+
+    def __next__(self) -> Row:
+        if not self._out:
+            self._fill()
+        if not self._out:
+            raise StopIteration
+        row = self._out.popleft()
+        if row.error is not None and self.on_error == "raise":
+            raise row.error
+        return row
+
+    def __enter__(self) -> "Table":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._done = True
+        self._out.clear()
+        self._pending.clear()
+        while self._closers:
+            try:
+                self._closers.pop()()
+            except Exception:  # pragma: no cover - closing must not mask errors
+                pass
+
+    def __del__(self) -> None:  # pragma: no cover - best effort
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _fill(self) -> None:
+        while not self._out and not self._done:
+            try:
+                raw = next(self._raw)
+            except StopIteration:
+                self._pending.clear()     # trailing blank rows are dropped
+                self.close()
+                return
+            except BaseException:
+                self.close()
+                raise
+            row = self._make_row(*raw)
+            if row.blank:
+                self._pending.append(row)
+                continue
+            self._out.extend(self._pending)
+            self._pending.clear()
+            self._out.append(row)
+
+    # -- header & row mapping ---------------------------------------------- #
+    def _with_header(self, raw: Iterator[RawRow]) -> Iterator[RawRow]:
+        """Consume raw rows up to the header; return the rest.
+
+        The header is the first non-blank row, except that rows with a single filled
+        cell *above* a row with several (a title such as “某小区欠费明细表”, a line
+        “制表日期：…”) are titles: they are skipped and kept in ``self.titles``."""
+        if self.format in ("yaml", "json"):
+            return raw  # headers were computed from the records
+        held: list[RawRow] = []     # single-cell rows (and blanks after them) seen so far
+        for line, cells in raw:
+            if isinstance(cells, _CsvBroken):
+                raise DataError(f"表头行 CSV 格式错误：{cells.message}", file=self.file, row=line,
+                                expected="标准 CSV：含逗号、引号或换行的单元格用英文双引号括起来")
+            filled = [c for c in cells if _clean_value(c) is not None]
+            if not filled:
+                if held:
+                    held.append((line, cells))
+                continue
+            if len(filled) == 1 and sum(1 for _, c in held if _filled(c)) < _MAX_TITLE_ROWS:
+                held.append((line, cells))
+                continue
+            if len(filled) > 1:
+                self.titles = [str(_clean_value(next(c for c in cs if _clean_value(c) is not None)))
+                               for _, cs in held if _filled(cs)]
+                self._set_headers(line, list(cells))
+                return raw
+            held.append((line, cells))
+            break
+        if not held:
+            raise DataError("表格是空的，没有表头", file=self.file,
+                            expected="第一行是表头（如 楼栋、房号、业主姓名、欠费金额），下面每行一条记录")
+        # a one-column table: the first single-cell row is the header, the rest is data
+        self._set_headers(held[0][0], list(held[0][1]))
+        return itertools.chain(held[1:], raw)
+
+    def _set_headers(self, line: int, cells: list[Any]) -> None:
+        names = [_clean_header(c) for c in cells]
+        while names and not names[-1]:
+            names.pop()
+        seen: dict[str, int] = {}
+        for i, h in enumerate(names):
+            if not h:
+                names[i] = h = f"第{i + 1}列"   # an unnamed column in the middle
+            if h in seen:
+                raise DataError(f"表头「{h}」重复（第 {seen[h]} 列和第 {i + 1} 列）", file=self.file,
+                                row=line, field=h, expected="每列表头各不相同")
+            seen[h] = i + 1
+        self.header_line = line
+        self.headers = names
+
+    def _make_row(self, line: int, cells: Any) -> Row:
+        if isinstance(cells, _CsvBroken):
+            err = DataError(f"CSV 格式错误：{cells.message}", file=self.file, row=line,
+                            expected="标准 CSV：含逗号、引号或换行的单元格用英文双引号括起来")
+            return Row(line, {h: None for h in self.headers}, False, err)
+        if isinstance(cells, dict):
+            values = {h: None for h in self.headers}
+            for k, v in cells.items():
+                values[_clean_header(k)] = _deep_clean(v)
+            blank = all(v is None or v == [] or v == {} for v in values.values())
+            return Row(line, values, blank)
+        if not isinstance(cells, (list, tuple)):
+            err = DataError(f"这一条记录不是“字段: 值”的映射，而是 {cells!r}", file=self.file, row=line,
+                            expected="每条记录都是字段映射")
+            return Row(line, {h: None for h in self.headers}, False, err)
+        n = len(self.headers)
+        vals = [(c.strip() or None) if c.__class__ is str else _clean_value(c) for c in cells]
+        if len(vals) > n:
+            extra = [(i, v) for i, v in enumerate(vals[n:], start=n + 1) if v is not None]
+            del vals[n:]
+        else:
+            extra = []
+            if len(vals) < n:
+                vals.extend([None] * (n - len(vals)))
+        values = dict(zip(self.headers, vals))
+        blank = not extra and vals.count(None) == n
+        if extra:
+            col, v = extra[-1]
+            err = DataError(f"本行有 {col} 个单元格，但表头只有 {n} 列（多出的内容：{v!r}）",
+                            file=self.file, row=line,
+                            expected=f"每行最多 {n} 列，与表头对齐；"
+                                     "若内容里含分隔符（逗号），请用英文双引号把该单元格括起来")
+            return Row(line, values, False, err)
+        return Row(line, values, blank)
+
+    # -- CSV ---------------------------------------------------------------- #
+    def _open_csv(self) -> Iterator[RawRow]:
+        self.encoding = _detect_encoding(self.path, self.file)
+        f = open(self.path, encoding=self.encoding, newline="", errors="strict")
+        self._closers.append(f.close)
+        try:
+            sample = f.read(_SNIFF_CHARS)
+        except UnicodeDecodeError:
+            raise DataError(f"文件编码无法识别（按 {_encoding_label(self.encoding)} 读取失败）", file=self.file,
+                            expected="UTF-8 或 GBK 编码的 CSV") from None
+        self.delimiter = _sniff_delimiter(sample, self.path.suffix.lower())
+        f.seek(0)
+        return self._csv_rows(f)
+
+    def _csv_rows(self, f: io.TextIOBase) -> Iterator[RawRow]:
+        reader = csv.reader(f, delimiter=self.delimiter, quotechar='"', doublequote=True,
+                            skipinitialspace=False, strict=False)
+        last_end = 0
+        while True:
+            start = last_end + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                bad = _first_undecodable_line(self.path, self.encoding) or start
+                raise DataError(f"文件编码不一致：这一行不是 {_encoding_label(self.encoding)} 编码"
+                                f"（前面的内容是）",
+                                file=self.file, row=bad,
+                                expected="整个文件使用同一种编码（UTF-8 或 GBK）") from None
+            except csv.Error as e:
+                last_end = reader.line_num
+                yield start, _CsvBroken(str(e))
+                continue
+            last_end = reader.line_num
+            yield start, cells
+
+    # -- XLSX --------------------------------------------------------------- #
+    def _open_xlsx(self, sheet: str | None) -> Iterator[RawRow]:
+        import zipfile
+
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            wb = load_workbook(self.path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as e:
+            raise DataError(f"无法打开 Excel 文件（{type(e).__name__}: {e}）", file=self.file,
+                            expected="Excel 2007 及以后的 .xlsx 文件，未加密、未损坏") from None
+        self._closers.append(wb.close)
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif sheet in wb.sheetnames:
+            ws = wb[sheet]
+        else:
+            raise DataError(f"没有名为「{sheet}」的工作表", file=self.file,
+                            expected="、".join(wb.sheetnames))
+        self.sheet = ws.title
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()   # exporters often write a wrong <dimension>; read every row
+        rows = ws.iter_rows(min_row=1, values_only=True)
+        return ((i, list(r)) for i, r in enumerate(rows, start=1))
+
+    # -- YAML / JSON -------------------------------------------------------- #
+    def _open_records(self) -> Iterator[RawRow]:
+        text = _decode_whole(_read_bytes(self.path, self.file), self.file)
+        if self.format == "json":
+            data = _load_json(text, self.file, exact=True)
+        else:
+            data = _load_yaml(text, self.file)
+        records = data.get("records") if isinstance(data, dict) else data
+        if not isinstance(records, list):
+            raise DataError("找不到记录列表", file=self.file,
+                            expected="由“字段: 值”映射组成的列表，或含 records: 列表的映射")
+        lines = _item_lines(text, len(records))
+        heads: dict[str, None] = {}
+        for rec in records:
+            if isinstance(rec, dict):
+                heads.update((_clean_header(k), None) for k in rec)
+        self.headers = list(heads)
+        self.header_line = 0
+        return iter(list(zip(lines, records)))
+
+
+def _item_lines(text: str, count: int) -> list[int]:
+    """Start line of each record (YAML nodes give positions; JSON is YAML enough).
+
+    Falls back to the record's ordinal number if the text cannot be composed."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == "records"), None)
+        if isinstance(node, yaml.SequenceNode) and len(node.value) == count:
+            return [n.start_mark.line + 1 for n in node.value]
+    except yaml.YAMLError:
+        pass
+    return list(range(1, count + 1))
+
+
+def _encoding_label(encoding: str | None) -> str:
+    return {"utf-8-sig": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}.get(encoding or "", str(encoding))
+
+
+def _first_undecodable_line(path: Path, encoding: str | None) -> int | None:
+    """Physical line (1-based) of the first line that does not decode; for error messages."""
+    if not encoding or encoding.startswith("utf-16"):
+        return None
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                return n
+    return None
+
+
+def _detect_encoding(path: Path, name: str) -> str:
+    """Choose the encoding from the first bytes: UTF-16 BOM, else UTF-8 (BOM optional)
+    if it decodes strictly, else GB18030 (a superset of GBK and GB2312).
+
+    If the first 64 KB are pure ASCII the file is scanned on (in 1 MB chunks, nothing
+    kept) to the first non-ASCII byte, so a GBK name far down a ledger is still seen.
+    Every byte before that one is ASCII, so it starts a character in both encodings."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise DataError(f"无法读取文件：{e.strerror or e}", file=name) from None
+    with f:
+        window = f.read(_DETECT_BYTES)
+        if window.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if window.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        while window and window.isascii():
+            window = f.read(1 << 20)
+        if not window:
+            return "utf-8-sig"   # pure ASCII
+        first = next(i for i, b in enumerate(window) if b >= 0x80)
+        window = window[first:first + _DETECT_BYTES]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)("strict").decode(window, final=False)
+        except UnicodeDecodeError:
+            continue
+        return "utf-8-sig" if encoding == "utf-8" else encoding
+    raise DataError("无法识别文件编码", file=name,
+                    expected="UTF-8 或 GBK 编码的 CSV（Excel 中“另存为 CSV UTF-8”）")
+
+
+def _sniff_delimiter(sample: str, suffix: str) -> str:
+    """Comma, tab or semicolon: csv.Sniffer on whole lines of the sample, checked against
+    the header line; comma if in doubt (``.tsv`` defaults to tab)."""
+    default = "\t" if suffix == ".tsv" else ","
+    text = sample.lstrip("\ufeff")
+    cut = max(text.rfind("\n"), text.rfind("\r"))
+    if cut > 0 and len(sample) >= _SNIFF_CHARS:
+        text = text[:cut]          # drop the partial last line
+    first = text.splitlines()[0] if text else ""
+    try:
+        found = csv.Sniffer().sniff(text, delimiters=",\t;").delimiter
+    except csv.Error:
+        found = None
+    if found and found in first:
+        return found
+    counts = {d: first.count(d) for d in ",\t;"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] and counts[default] == 0 else default
+
+
+def read_table(path: str | Path, *, sheet: str | None = None,
+               on_error: Literal["raise", "yield"] = "raise") -> Table:
+    """Stream the rows of a CSV, XLSX, or YAML/JSON table as :class:`Row` objects.
+
+    * CSV (``.csv``/``.tsv``/``.txt``): encoding UTF-8 (with or without BOM), UTF-16
+      with BOM, else GB18030/GBK; delimiter comma, tab or semicolon (sniffed).
+      Read lazily, line by line.
+    * XLSX: first sheet or ``sheet=``; openpyxl read-only, cached formula values;
+      cells keep their types except floats, which become exact ``Decimal``.
+    * YAML/JSON: a list of mappings, or a mapping with a ``records`` list (small files).
+
+    The header is the first non-blank row; duplicate headers are a :class:`DataError`.
+    Rows with more non-empty cells than headers are a row-level :class:`DataError`
+    (raised from ``next()``, or attached as ``Row.error`` with ``on_error="yield"``);
+    missing trailing cells are ``None``.  Returns a :class:`Table`, an iterator with
+    ``headers`` and ``close()``.
+    """
+    return Table(path, sheet=sheet, on_error=on_error)
+
+
+def read_headers(path: str | Path, *, sheet: str | None = None) -> list[str]:
+    """The cleaned header names of a table file (see :func:`read_table`)."""
+    with read_table(path, sheet=sheet) as t:
+        return list(t.headers)
