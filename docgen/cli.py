@@ -1,0 +1,176 @@
+"""The docgen command line: a thin layer over the library (parse arguments, call, report)."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+import yaml
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from .errors import DocgenError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="docgen：物业服务中心文书生成器 — 模板 + 数据 → DOCX 与 PDF。")
+console = Console()
+err = Console(stderr=True)
+
+TemplatesOpt = typer.Option(None, "--templates", help="额外的模板文件夹（可多次给出），同 id 覆盖内置模板。")
+ProfileOpt = typer.Option(None, "--profile", help="机构配置文件 docgen.toml（默认当前目录下的 docgen.toml）。")
+
+
+def fail(e: DocgenError) -> None:
+    """Print a user error as one paragraph and exit 2."""
+    err.print(f"[bold red]错误：[/]{e.describe()}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _library(templates: Optional[list[Path]]):
+    from .library import Library
+    return Library(templates)
+
+
+def _yaml_default(obj):
+    raise TypeError
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _repr_decimal(dumper, value):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value))
+
+
+_Dumper.add_representer(__import__("decimal").Decimal, _repr_decimal)
+_Dumper.add_representer(Path, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v)))
+
+
+@app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON（供脚本读取）。"),
+             templates: Optional[list[Path]] = TemplatesOpt):
+    """列出所有模板（按类别分组）。"""
+    try:
+        lib = _library(templates)
+        items = lib.all()
+    except DocgenError as e:
+        fail(e)
+    if as_json:
+        print(json.dumps([{"id": t.id, "title": t.title, "category": t.category, "description": t.description,
+                           "source": t.source, "folder": str(t.folder)} for t in items], ensure_ascii=False, indent=1))
+        return
+    table = RichTable(show_lines=False)
+    table.add_column("类别")
+    table.add_column("id")
+    table.add_column("名称")
+    table.add_column("来源")
+    last = None
+    for t in items:
+        table.add_row(t.category if t.category != last else "", t.id, t.title, t.source)
+        last = t.category
+    console.print(table)
+
+
+@app.command()
+def show(template_id: str = typer.Argument(..., help="模板 id（见 docgen list）。"),
+         example: bool = typer.Option(False, "--example", help="输出示例数据（YAML，可直接用于 render --data）。"),
+         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出字段说明。"),
+         templates: Optional[list[Path]] = TemplatesOpt):
+    """显示模板的字段（类型、中文名、别名）或示例数据。"""
+    try:
+        tpl = _library(templates).get(template_id)
+    except DocgenError as e:
+        fail(e)
+    if example:
+        sys.stdout.write(yaml.dump(tpl.sample, Dumper=_Dumper, allow_unicode=True, sort_keys=False))
+        return
+    fields = [{"name": f.name, "type": f.type, "label": f.label, "required": f.required, "aliases": f.aliases,
+               "default": None if f.default is None else str(f.default), "choices": f.choices, "help": f.help,
+               "fields": [{"name": s.name, "type": s.type, "label": s.label} for s in f.fields]}
+              for f in tpl.schema.fields]
+    if as_json:
+        print(json.dumps({"id": tpl.id, "title": tpl.title, "category": tpl.category, "fields": fields},
+                         ensure_ascii=False, indent=1))
+        return
+    console.print(f"[bold]{tpl.title}[/]  ({tpl.id}, {tpl.category})")
+    if tpl.description:
+        console.print(tpl.description)
+    table = RichTable()
+    for col in ("字段", "中文名", "类型", "必填", "别名/说明"):
+        table.add_column(col)
+    for f in tpl.schema.fields:
+        note = "、".join(f.aliases)
+        if f.choices:
+            note += ("；" if note else "") + "可选：" + "/".join(f.choices)
+        if f.default is not None:
+            note += ("；" if note else "") + f"默认 {f.default}"
+        if f.fields:
+            note += ("；" if note else "") + "每条：" + "、".join(s.label or s.name for s in f.fields)
+        table.add_row(f.name, f.label, f.type, "是" if f.required else "", note)
+    console.print(table)
+    console.print("示例数据：docgen show " + tpl.id + " --example > data.yaml")
+
+
+@app.command()
+def render(template_id: str = typer.Argument(..., help="模板 id。"),
+           data: Optional[Path] = typer.Option(None, "--data", "-d", help="数据文件（YAML/JSON；- 表示标准输入）。"),
+           out: Optional[Path] = typer.Option(None, "--out", "-o", help="输出文件或文件名前缀；后缀 .pdf/.docx 决定格式。"),
+           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="pdf、docx 或 both（默认两者，或随 --out 后缀）。"),
+           sample: bool = typer.Option(False, "--sample", help="用模板自带的示例数据。"),
+           profile: Optional[Path] = ProfileOpt,
+           templates: Optional[list[Path]] = TemplatesOpt,
+           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件列表。")):
+    """用一份数据渲染一个模板，写出 PDF 和/或 DOCX。"""
+    from .api import render_one
+    try:
+        written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
+                             profile_path=profile, templates=templates)
+    except DocgenError as e:
+        fail(e)
+    if as_json:
+        print(json.dumps({"written": [str(p) for p in written]}, ensure_ascii=False))
+    else:
+        for p in written:
+            console.print(f"已生成 {p}", highlight=False)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("out"), "--out", "-o", help="输出文件夹。"),
+         profile: Optional[Path] = ProfileOpt,
+         templates: Optional[list[Path]] = TemplatesOpt,
+         png: bool = typer.Option(False, "--png", help="同时为每个 PDF 的首页生成 PNG 预览（需要 pdftoppm）。"),
+         as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果。")):
+    """把每个内置模板的示例数据渲染成 PDF 和 DOCX（默认写到 out/）。"""
+    from .api import render_samples
+    try:
+        results = render_samples(out, profile_path=profile, templates=templates, png=png,
+                                 progress=not as_json and sys.stderr.isatty())
+    except DocgenError as e:
+        fail(e)
+    failed = [r for r in results if r["error"]]
+    if as_json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            if r["error"]:
+                err.print(f"[red]✗ {r['id']}[/]：{r['error']}", highlight=False)
+        console.print(f"{len(results) - len(failed)} 个模板已渲染到 {out}/，{len(failed)} 个失败。", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point for the `docgen` command."""
+    try:
+        app()
+    except DocgenError as e:  # a user error that escaped a command: still no traceback
+        err.print(f"[bold red]错误：[/]{e.describe()}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

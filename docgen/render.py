@@ -1,0 +1,163 @@
+"""The pipeline: validated data + template → markup (sandboxed Jinja) → document model → files."""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from . import model as m
+from .errors import DataError, DocgenError, TemplateError
+from .formatting import FILTERS
+from .library import Template
+from .markup import Resources, Safe, escape, inline_text, parse
+from .profile import Profile
+from .writers.docx import DocxFonts, write_docx
+from .writers.pdf import write_pdf
+from .typography import fontset
+
+FORMATS = ("pdf", "docx")
+
+
+def _finalize(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Safe):
+        return value
+    return escape(value if isinstance(value, str) else str(value))
+
+
+def _blank(value: Any = "", n: int = 6) -> Safe:
+    """Jinja filter: the value underlined as a fill-in blank at least n characters wide."""
+    text = "" if value is None else str(value)
+    return Safe(f":blank[{escape(text)}]{{n={int(n)}}}")
+
+
+def _box(value: Any) -> Safe:
+    """Jinja filter: a ticked or empty check box."""
+    return Safe(":box[x]" if value else ":box")
+
+
+def make_env() -> ImmutableSandboxedEnvironment:
+    """The sandboxed Jinja environment templates run in (data is escaped, never executed)."""
+    env = ImmutableSandboxedEnvironment(finalize=_finalize, undefined=StrictUndefined, trim_blocks=True,
+                                        lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    env.filters.update(FILTERS)
+    env.filters["blank"] = _blank
+    env.filters["box"] = _box
+    return env
+
+
+_ENV = make_env()
+_COMPILED: dict[tuple[str, float], Any] = {}
+
+
+def _compiled(tpl: Template):
+    path = tpl.body_path
+    key = (str(path), path.stat().st_mtime)
+    if key not in _COMPILED:
+        try:
+            _COMPILED[key] = _ENV.from_string(tpl.body())
+        except TemplateSyntaxError as e:
+            raise TemplateError(f"模板语法错误：{e.message}", file=str(path), row=e.lineno) from None
+    return _COMPILED[key]
+
+
+def context(tpl: Template, values: dict, profile: Profile, today: date | None = None) -> dict:
+    """The names a template body sees: its fields, org.*, today and template."""
+    ctx = dict(values)
+    ctx["org"] = profile.org
+    ctx["today"] = today or date.today()
+    ctx["template"] = {"id": tpl.id, "title": tpl.title, "category": tpl.category}
+    return ctx
+
+
+def build_document(tpl: Template, data: dict, profile: Profile, *, file: str | None = None,
+                   row: int | None = None, validated: bool = False, today: date | None = None) -> m.Document:
+    """Validate data, run the body through the sandbox and parse the markup into a Document."""
+    values = data if validated else tpl.schema.validate(data, file=file, row=row, base_dir=Path.cwd())
+    text = render_markup(tpl, values, profile, today=today, file=file, row=row)
+    blocks = parse(text, Resources(base_dir=tpl.folder, seal=profile.seal, source=str(tpl.body_path)))
+    title = tpl.title
+    for b in blocks:
+        if isinstance(b, m.Heading) and b.level == 1:
+            title = inline_text(b.inlines)
+            break
+    return m.Document(blocks=blocks, page=tpl.page, title=title, author=profile.org.get("name", ""))
+
+
+def render_markup(tpl: Template, values: dict, profile: Profile, *, today: date | None = None,
+                  file: str | None = None, row: int | None = None) -> str:
+    """The body after Jinja: markup text."""
+    try:
+        return _compiled(tpl).render(context(tpl, values, profile, today))
+    except UndefinedError as e:
+        raise TemplateError(f"模板引用了未定义的名称：{e.message}", file=str(tpl.body_path)) from None
+    except SecurityError as e:
+        raise TemplateError(f"模板做了不允许的操作：{e}", file=str(tpl.body_path)) from None
+    except DocgenError as e:
+        if file and not e.file:
+            e.file, e.row = file, row
+            e.args = (e.describe(),)
+        raise
+    except (ValueError, TypeError, ArithmeticError) as e:
+        raise DataError(f"填充模板时出错：{e}", file=file, row=row) from None
+
+
+def atomic_write(path: Path, writer) -> None:
+    """Write via a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def pdf_bytes(doc: m.Document, profile: Profile) -> tuple[bytes, int]:
+    """The document as PDF bytes, with its page count."""
+    buf = io.BytesIO()
+    counts = write_pdf(doc, buf, fonts=fontset(profile.fonts))
+    return buf.getvalue(), (counts[0] if counts else 1)
+
+
+def write_outputs(doc: m.Document, base: Path, formats: tuple[str, ...], profile: Profile) -> list[Path]:
+    """Write the document in each format to base.<ext> atomically; returns the paths written."""
+    written: list[Path] = []
+    pages = None
+    if "pdf" in formats or doc.page.page_numbers == "auto":
+        data, pages = pdf_bytes(doc, profile)
+        if "pdf" in formats:
+            target = base.with_suffix(".pdf")
+            atomic_write(target, lambda tmp: Path(tmp).write_bytes(data))
+            written.append(target)
+    if "docx" in formats:
+        target = base.with_suffix(".docx")
+        fonts = DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
+        atomic_write(target, lambda tmp: write_docx(doc, tmp, fonts=fonts, pages_hint=pages))
+        written.append(target)
+    return written
+
+
+def formats_for(out: Path | None, fmt: str | None) -> tuple[str, ...]:
+    """Which formats to write, from --format or the --out suffix (default both)."""
+    if fmt:
+        if fmt == "both":
+            return FORMATS
+        if fmt not in FORMATS:
+            raise DataError(f"未知格式「{fmt}」", field="--format", expected="pdf、docx 或 both")
+        return (fmt,)
+    if out is not None and out.suffix.lower() in (".pdf", ".docx"):
+        return (out.suffix.lower()[1:],)
+    return FORMATS

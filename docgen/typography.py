@@ -1,0 +1,344 @@
+"""Chinese typesetting for the PDF writer: font choice per character, widths, and line breaking.
+
+Line breaking follows the usual rules for Chinese: a line may break between any two
+Han characters, but no line starts with closing punctuation (，。）》…), no line ends
+with opening punctuation (（《“…), and Latin words and numbers (2026-11, 1,234.50,
+A-1203) are never split. A closing full-width mark that does not fit may hang into
+past the margin (its ink sits in the left half of its em box), like Word's default.
+"""
+from __future__ import annotations
+
+import bisect
+import gzip
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics, ttfonts
+
+from .errors import FontError
+
+# ---------------------------------------------------------------- the ToUnicode fix
+
+def _to_unicode_cmap(fontname, subset):
+    """ReportLab's ToUnicode CMap, with destinations written as UTF-16BE (surrogate pairs beyond U+FFFF)."""
+    def dest(cp: int) -> str:
+        return chr(cp).encode("utf-16-be", "surrogatepass").hex().upper()
+    lines = [
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        "<< /Registry (%s)" % fontname, "/Ordering (%s)" % fontname, "/Supplement 0", ">> def",
+        "/CMapName /%s def" % fontname, "/CMapType 2 def", "1 begincodespacerange",
+        "<00> <%02X>" % (len(subset) - 1), "endcodespacerange", "%d beginbfchar" % len(subset),
+    ]
+    lines += ["<%02X> <%s>" % (i, dest(v)) for i, v in enumerate(subset)]
+    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines)
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+# ---------------------------------------------------------------- punctuation classes
+
+NO_START = set("，。、；：？！）》」』】〕〉…‥’”％‰,.;:?!)]}%·ー～")
+NO_END = set("（《「『【〔〈‘“([{¥￥$#")
+# Full-width closing marks whose ink sits in the left half of the em box: may hang at line end.
+HANGABLE = set("，。、；：？！")
+_WORD_CHAR = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
+_WORD_JOIN = set(".,:/-_'@&+#%·")
+
+
+def is_latin(ch: str) -> bool:
+    """Characters drawn with the Latin face (letters, digits, ASCII punctuation)."""
+    return ord(ch) < 0x0300
+
+
+# ---------------------------------------------------------------- fonts
+
+@dataclass
+class Face:
+    """One font file, registered with ReportLab on first use."""
+    key: str
+    path: Path
+    ranges: list[tuple[int, int]] | None = None
+    _starts: list[int] = field(default_factory=list)
+    _registered: str | None = None
+    _widths: dict[str, float] = field(default_factory=dict)
+
+    def covers(self, cp: int) -> bool:
+        """Whether this face has a glyph for code point cp."""
+        if self.ranges is None:
+            self._load_ranges()
+        i = bisect.bisect_right(self._starts, cp) - 1
+        return i >= 0 and self.ranges[i][0] <= cp <= self.ranges[i][1]
+
+    def _load_ranges(self):
+        font = self.font()
+        cps = sorted(c for c, g in font.face.charToGlyph.items() if g)
+        ranges: list[tuple[int, int]] = []
+        for c in cps:
+            if ranges and ranges[-1][1] == c - 1:
+                ranges[-1] = (ranges[-1][0], c)
+            else:
+                ranges.append((c, c))
+        self.set_ranges(ranges)
+
+    def set_ranges(self, ranges):
+        """Use precomputed coverage (sorted inclusive ranges)."""
+        self.ranges = [tuple(r) for r in ranges]
+        self._starts = [r[0] for r in self.ranges]
+
+    @property
+    def name(self) -> str:
+        """The ReportLab font name, registering the font if needed."""
+        if self._registered is None:
+            self.font()
+        return self._registered  # type: ignore[return-value]
+
+    def font(self):
+        """The ReportLab TTFont object."""
+        if self._registered is None:
+            with _LOCK:
+                if self._registered is None:
+                    name = "dg-" + self.key
+                    try:
+                        pdfmetrics.getFont(name)
+                    except KeyError:
+                        try:
+                            pdfmetrics.registerFont(ttfonts.TTFont(name, str(self.path)))
+                        except Exception as e:  # noqa: BLE001 - any font parsing error
+                            raise FontError(f"无法载入字体文件：{e}", file=str(self.path),
+                                            expected="TrueType 轮廓（glyf）的 .ttf/.ttc 字体") from None
+                    self._registered = name
+        return pdfmetrics.getFont(self._registered)
+
+    def width(self, ch: str, size: float) -> float:
+        """Advance width of one character at size."""
+        w = self._widths.get(ch)
+        if w is None:
+            w = self._widths[ch] = self.font().stringWidth(ch, 1000.0) / 1000.0
+        return w * size
+
+
+_LOCK = threading.RLock()
+
+
+def _bundled_dir() -> Path:
+    return Path(str(resources.files("docgen") / "fonts"))
+
+
+@dataclass
+class FontSet:
+    """The faces a document is drawn with and the per-character fallback chain."""
+    song: Face
+    hei: Face
+    latin: Face
+    latin_bold: Face
+    fallback: list[Face]
+    _choice: dict[tuple[str, bool], Face] = field(default_factory=dict)
+
+    def face_for(self, ch: str, bold: bool = False) -> Face:
+        """The face that draws ch: Latin face for Latin, CJK face otherwise, then the fallbacks."""
+        key = (ch, bold)
+        face = self._choice.get(key)
+        if face is not None:
+            return face
+        cp = ord(ch)
+        chain = []
+        if is_latin(ch):
+            chain.append(self.latin_bold if bold else self.latin)
+        chain.append(self.hei if bold else self.song)
+        chain.append(self.song)
+        chain.extend(self.fallback)
+        chain.append(self.latin)
+        for f in chain:
+            if f.covers(cp):
+                self._choice[key] = f
+                return f
+        raise FontError(f"没有任何字体能显示字符「{ch}」(U+{cp:04X})",
+                        expected="换用常见字符，或在 docgen.toml 的 [fonts] 中加入含此字的字体")
+
+    def check(self, text: str) -> None:
+        """Raise FontError naming the first character no font can draw."""
+        for ch in set(text):
+            if ch not in "\n\t " and ord(ch) >= 0x20:
+                self.face_for(ch)
+
+
+_DEFAULT: FontSet | None = None
+_USER: dict[tuple, FontSet] = {}
+
+
+def _load_coverage(folder: Path) -> dict[str, list]:
+    path = folder / "coverage.json.gz"
+    if path.is_file():
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            return json.load(f)
+    return {}
+
+
+def fontset(user: dict | None = None) -> FontSet:
+    """The bundled fonts, with any faces named in the profile's [fonts] table put first."""
+    global _DEFAULT
+    with _LOCK:
+        if _DEFAULT is None:
+            folder = _bundled_dir()
+            manifest = json.loads((folder / "fonts.json").read_text(encoding="utf-8"))["faces"]
+            coverage = _load_coverage(folder)
+
+            def face(key: str, filename: str) -> Face:
+                f = Face(key, folder / filename)
+                if filename in coverage:
+                    f.set_ranges(coverage[filename])
+                return f
+
+            _DEFAULT = FontSet(
+                song=face("song", manifest["song"]), hei=face("hei", manifest["hei"]),
+                latin=face("latin", manifest["latin"]), latin_bold=face("latinb", manifest["latin_bold"]),
+                fallback=[face(f"fb{i}", name) for i, name in enumerate(manifest["fallback"])])
+        if not user:
+            return _DEFAULT
+        key = tuple(sorted((k, str(v)) for k, v in user.items() if v))
+        if key not in _USER:
+            base = _DEFAULT
+
+            def pick(name: str, default: Face) -> Face:
+                value = user.get(name)
+                if not value:
+                    return default
+                path = Path(str(value)).expanduser()
+                if not path.is_file():
+                    raise FontError(f"找不到字体文件 {path}", field=f"fonts.{name}",
+                                    expected="一个存在的 .ttf 文件路径")
+                return Face(f"user-{name}-{abs(hash(str(path))) % 10**8}", path)
+
+            extra = [pick(f"fallback{i}", None) for i in range(1, 4) if user.get(f"fallback{i}")]
+            _USER[key] = FontSet(song=pick("song", base.song), hei=pick("hei", base.hei),
+                                 latin=pick("latin", base.latin), latin_bold=pick("latin_bold", base.latin_bold),
+                                 fallback=extra + base.fallback)
+        return _USER[key]
+
+
+# ---------------------------------------------------------------- line breaking
+
+@dataclass
+class Glyph:
+    """One drawable piece: a character, or a fixed-width object (blank, checkbox)."""
+    text: str
+    width: float
+    face: Face | None
+    bold: bool = False
+    underline: bool = False
+    kind: str = "char"            # char | space | blank | box | break
+    checked: bool = False
+
+
+@dataclass
+class Line:
+    """A laid-out line: glyphs with their x offsets."""
+    glyphs: list[Glyph]
+    xs: list[float]
+    width: float
+    last: bool = False
+
+
+def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """Group glyphs into unbreakable units (words, numbers, punctuation attached to neighbours)."""
+    units: list[list[Glyph]] = []
+    glue_next = False
+    prev: Glyph | None = None
+    for g in glyphs:
+        if g.kind == "break":
+            units.append([g])
+            glue_next = False
+            prev = g
+            continue
+        if g.kind == "space":
+            units.append([g])
+            glue_next = False
+            prev = g
+            continue
+        attach = False
+        if units and prev is not None and prev.kind not in ("space", "break"):
+            if glue_next:
+                attach = True
+            elif g.kind == "char" and g.text in NO_START:
+                attach = True
+            elif g.kind == "char" and prev.kind == "char" and _WORD_CHAR.match(g.text) and (
+                    _WORD_CHAR.match(prev.text) or (prev.text in _WORD_JOIN and len(units[-1]) > 1
+                                                    and _WORD_CHAR.match(units[-1][-2].text))):
+                attach = True
+            elif g.kind == "char" and g.text in _WORD_JOIN and _WORD_CHAR.match(prev.text):
+                attach = True
+            elif g.kind == "char" and g.text in "—…" and prev.text == g.text:
+                attach = True
+        if attach:
+            units[-1].append(g)
+        else:
+            units.append([g])
+        glue_next = g.kind == "char" and g.text in NO_END
+        prev = g
+    return units
+
+
+def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, size: float = 12.0) -> list[Line]:
+    """Greedy line breaking with the Chinese rules above; returns lines with x positions."""
+    units = _units(glyphs)
+    lines: list[Line] = []
+    cur: list[Glyph] = []
+    cur_w = 0.0
+    avail = width - first_indent
+
+    def close(last: bool):
+        nonlocal cur, cur_w, avail
+        while cur and cur[-1].kind == "space":
+            cur_w -= cur[-1].width
+            cur.pop()
+        xs, x = [], 0.0
+        for g in cur:
+            xs.append(x)
+            x += g.width
+        lines.append(Line(cur, xs, x, last=last))
+        cur, cur_w, avail = [], 0.0, width
+
+    for unit in units:
+        if unit[0].kind == "break":
+            close(last=True)
+            continue
+        uw = sum(g.width for g in unit)
+        if unit[0].kind == "space" and not cur:
+            continue  # no leading spaces on a line
+        if cur_w + uw <= avail + 0.01:
+            cur.extend(unit)
+            cur_w += uw
+            continue
+        # Let one trailing full-width comma or stop hang past the margin, as Word's
+        # "允许标点溢出边界" does, instead of pushing a character down to the next line.
+        last = unit[-1]
+        if (last.kind == "char" and last.text in HANGABLE and cur
+                and cur_w + uw - last.width <= avail + 0.01):
+            cur.extend(unit)
+            cur_w += uw
+            close(last=False)
+            continue
+        if cur:
+            close(last=False)
+            if unit[0].kind == "space":
+                continue
+        if uw <= avail + 0.01:
+            cur.extend(unit)
+            cur_w += uw
+            continue
+        # A unit longer than the whole line (a very long word or value): break it where it must.
+        for g in unit:
+            if cur and cur_w + g.width > avail + 0.01 and not (g.kind == "char" and g.text in NO_START):
+                close(last=False)
+            cur.append(g)
+            cur_w += g.width
+    close(last=True)
+    if lines and not lines[-1].glyphs and len(lines) > 1:
+        lines.pop()
+        lines[-1].last = True
+    return lines

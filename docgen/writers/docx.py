@@ -1,0 +1,417 @@
+"""DOCX writer: draws the document model as an editable Word file (real tables, styles, fields)."""
+from __future__ import annotations
+
+import copy
+import io
+from pathlib import Path
+
+from docx import Document as new_docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
+
+from .. import model as m
+
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+
+
+class DocxFonts:
+    """Font names written into the file (Word has no bundled fonts: use ones offices have)."""
+
+    def __init__(self, song: str = "宋体", hei: str = "黑体", latin: str = "Times New Roman"):
+        self.song, self.hei, self.latin = song, hei, latin
+
+
+def _set_fonts(run_or_style_element, latin: str, east_asia: str) -> None:
+    rpr = run_or_style_element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    rfonts.set(qn("w:ascii"), latin)
+    rfonts.set(qn("w:hAnsi"), latin)
+    rfonts.set(qn("w:eastAsia"), east_asia)
+    rfonts.set(qn("w:cs"), latin)
+    rfonts.set(qn("w:hint"), "eastAsia")
+
+
+def _pt(v: float) -> Pt:
+    return Pt(round(v * 2) / 2)
+
+
+class _Writer:
+    def __init__(self, doc: m.Document, fonts: DocxFonts, pages_hint: int | None):
+        self.model = doc
+        self.fonts = fonts
+        self.page = doc.page
+        self.size = doc.page.body_size
+        self.d = new_docx()
+        self.pages_hint = pages_hint
+        self._setup()
+
+    # -- document set-up
+    def _setup(self):
+        p = self.page
+        sec = self.d.sections[0]
+        sec.page_width, sec.page_height = Emu(int(p.width * 12700)), Emu(int(p.height * 12700))
+        if p.landscape:
+            sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.top_margin, sec.bottom_margin = Emu(int(p.top * 12700)), Emu(int(p.bottom * 12700))
+        sec.left_margin, sec.right_margin = Emu(int(p.left * 12700)), Emu(int(p.right * 12700))
+        sec.footer_distance = Emu(int(p.bottom * 0.35 * 12700))
+        normal = self.d.styles["Normal"]
+        normal.font.size = _pt(self.size)
+        normal.font.name = self.fonts.latin
+        _set_fonts(normal.element, self.fonts.latin, self.fonts.song)
+        pf = normal.paragraph_format
+        pf.space_before = pf.space_after = Pt(0)
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = _pt(self.size * p.line_spacing)
+        # Word's default table style has no borders; the grid is drawn explicitly.
+        self.d.core_properties.title = self.model.title
+        self.d.core_properties.author = self.model.author or "docgen"
+        # Drop the compatibility "snap to grid" surprises: no document grid.
+        numbers = p.page_numbers == "always" or (p.page_numbers == "auto" and (self.pages_hint or 1) > 1)
+        if numbers:
+            self._footer(sec)
+
+    def _footer(self, sec):
+        para = sec.footer.paragraphs[0]
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for kind, value in (("t", "第 "), ("f", "PAGE"), ("t", " 页 共 "), ("f", "NUMPAGES"), ("t", " 页")):
+            if kind == "t":
+                self._run(para, value, 10.5)
+            else:
+                self._field(para, value, 10.5)
+
+    def _field(self, para, instr: str, size: float):
+        for tag, text in (("begin", None), ("instr", f" {instr} "), ("separate", None), ("text", "1"), ("end", None)):
+            run = para.add_run()
+            _set_fonts(run._element, self.fonts.latin, self.fonts.song)
+            run.font.size = _pt(size)
+            if tag in ("begin", "separate", "end"):
+                fc = OxmlElement("w:fldChar")
+                fc.set(qn("w:fldCharType"), tag)
+                run._element.append(fc)
+            elif tag == "instr":
+                it = OxmlElement("w:instrText")
+                it.set(qn("xml:space"), "preserve")
+                it.text = text
+                run._element.append(it)
+            else:
+                run.text = text
+
+    # -- runs
+    def _run(self, para, text: str, size: float | None = None, bold: bool = False, underline: bool = False,
+             hei: bool = False):
+        run = para.add_run(text)
+        _set_fonts(run._element, self.fonts.latin, self.fonts.hei if hei else self.fonts.song)
+        if size:
+            run.font.size = _pt(size)
+        if bold and not hei:
+            run.bold = True
+        if underline:
+            run.underline = True
+        return run
+
+    def inlines(self, para, inlines: list[m.Inline], size: float | None = None, bold: bool = False):
+        for x in inlines:
+            if isinstance(x, m.Text):
+                b = bold or x.bold
+                self._run(para, x.text, size, bold=False, underline=x.underline, hei=b)
+            elif isinstance(x, m.Blank):
+                text = x.text
+                width = sum(2 if ord(c) > 0x2e7f else 1 for c in text)
+                pad = max(0, x.chars * 2 - width)
+                left = "\u3000" * (pad // 4) + "\u00a0" * (pad // 2 % 2)
+                right = "\u3000" * ((pad + 2) // 4 if text else pad // 2)
+                if not text:
+                    left = ""
+                self._run(para, f"{left}{text}{right}" or "\u3000", size, underline=True, hei=bold or x.bold)
+            elif isinstance(x, m.Checkbox):
+                self._run(para, "☑" if x.checked else "□", size)
+            elif isinstance(x, m.LineBreak):
+                para.add_run().add_break(WD_BREAK.LINE)
+
+    def paragraph(self, container, inlines, size=None, align="justify", indent=2.0, bold=False,
+                  before=0.0, after=0.0, keep_next=False, right=0.0, leading=None):
+        para = container.add_paragraph()
+        para.alignment = _ALIGN.get(align, WD_ALIGN_PARAGRAPH.JUSTIFY)
+        pf = para.paragraph_format
+        sz = size or self.size
+        if indent:
+            pf.first_line_indent = _pt(indent * sz)
+            ind = pf._element.get_or_add_pPr().get_or_add_ind()
+            ind.set(qn("w:firstLineChars"), str(int(indent * 100)))
+        if right:
+            pf.right_indent = _pt(right * sz)
+        if before:
+            pf.space_before = _pt(before)
+        if after:
+            pf.space_after = _pt(after)
+        if size and size != self.size or leading:
+            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            pf.line_spacing = _pt(leading or sz * self.page.line_spacing)
+        if keep_next:
+            pf.keep_with_next = True
+        self.inlines(para, inlines, size, bold)
+        return para
+
+    # -- blocks
+    def blocks(self, container, blocks: list[m.Block]):
+        for i, b in enumerate(blocks):
+            keep = i + 1 < len(blocks) and isinstance(blocks[i + 1], m.Signature)
+            self.block(container, b, keep)
+
+    def block(self, c, b: m.Block, keep_next: bool = False):
+        if isinstance(b, m.Paragraph):
+            self.paragraph(c, b.inlines, b.size, b.align, b.indent, b.bold or b.hei, b.space_before,
+                           b.space_after, keep_next or b.keep_with_next, b.right_indent)
+        elif isinstance(b, m.Heading):
+            if b.level == 1:
+                size = b.size or 22.0
+                self.paragraph(c, b.inlines, size, b.align or "center", 0, True, 0,
+                               self.size * self.page.line_spacing * 0.6, True, leading=size * 1.45)
+            else:
+                self.paragraph(c, b.inlines, b.size, b.align or "left", 2.0, b.level <= 3, keep_next=True)
+        elif isinstance(b, m.ListBlock):
+            for i, item in enumerate(b.items):
+                label = f"{b.start + i}. " if b.ordered else "• "
+                self.paragraph(c, [m.Text(label)] + item)
+        elif isinstance(b, m.Table):
+            self.table(c, b)
+        elif isinstance(b, m.Signature):
+            self.signature(c, b)
+        elif isinstance(b, m.Image):
+            para = c.add_paragraph()
+            para.alignment = _ALIGN.get(b.align, WD_ALIGN_PARAGRAPH.CENTER)
+            run = para.add_run()
+            run.add_picture(str(b.path), width=Emu(int(b.width * 12700)),
+                            height=Emu(int(b.height * 12700)) if b.height else None)
+        elif isinstance(b, m.QRCode):
+            self.qr(c, b)
+        elif isinstance(b, m.CutLine):
+            self.cutline(c, b)
+        elif isinstance(b, m.PageBreak):
+            para = c.add_paragraph()
+            para.add_run().add_break(WD_BREAK.PAGE)
+        elif isinstance(b, m.Spacer):
+            para = c.add_paragraph()
+            pf = para.paragraph_format
+            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            pf.line_spacing = _pt(max(b.height, 1))
+        elif isinstance(b, m.Columns):
+            self.columns(c, b)
+        elif isinstance(b, m.Frame):
+            t = c.add_table(rows=1, cols=1)
+            t.alignment = WD_TABLE_ALIGNMENT.CENTER
+            self._borders(t, "double" if b.double else "single", b.border_width * (3 if b.double else 1))
+            cell = t.cell(0, 0)
+            cell._element.remove(cell.paragraphs[0]._element)
+            self.blocks(cell, b.blocks)
+            if not cell.paragraphs:
+                cell.add_paragraph()
+            self._after_table(c)
+        elif isinstance(b, m.KeepTogether):
+            start = len(c._element)
+            self.blocks(c, b.blocks)
+            for el in list(c._element)[start:-1]:
+                if el.tag == qn("w:p"):
+                    ppr = el.get_or_add_pPr()
+                    kn = OxmlElement("w:keepNext")
+                    ppr.insert(0, kn)
+        else:
+            raise TypeError(f"DOCX writer cannot draw {type(b).__name__}")
+
+    def _after_table(self, c):
+        # Word merges adjacent tables; an empty small paragraph keeps them apart.
+        para = c.add_paragraph()
+        pf = para.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(6)
+
+    def _borders(self, table, val="single", width_pt=0.75):
+        tbl_pr = table._element.tblPr
+        borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            e = OxmlElement(f"w:{edge}")
+            e.set(qn("w:val"), val)
+            e.set(qn("w:sz"), str(int(width_pt * 8)))
+            e.set(qn("w:space"), "0")
+            e.set(qn("w:color"), "000000")
+            borders.append(e)
+        tbl_pr.append(borders)
+
+    def table(self, c, t: m.Table):
+        size = t.size or (12.0 if self.size >= 14 else self.size)
+        nrows, ncols = len(t.rows), len(t.widths)
+        table = c.add_table(rows=nrows, cols=ncols)
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        if t.border:
+            self._borders(table)
+        avail = self.page.width - self.page.left - self.page.right
+        total = sum(t.widths)
+        widths = [Emu(int(avail * w / total * 12700)) for w in t.widths]
+        for ci, col in enumerate(table.columns):
+            col.width = widths[ci]
+        for ri, row in enumerate(t.rows):
+            tr = table.rows[ri]
+            if ri < t.header_rows:
+                trpr = tr._tr.get_or_add_trPr()
+                h = OxmlElement("w:tblHeader")
+                trpr.append(h)
+            if t.row_height:
+                tr.height = Emu(int(t.row_height * 12700))
+            tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            for ci, cell in enumerate(row):
+                dc = tr.cells[ci]
+                dc.width = widths[ci]
+                if cell.merged:
+                    continue
+                dc.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                para = dc.paragraphs[0]
+                para.alignment = _ALIGN.get(cell.align or t.align, WD_ALIGN_PARAGRAPH.CENTER)
+                pf = para.paragraph_format
+                pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+                pf.line_spacing = _pt(size * 1.4)
+                self.inlines(para, cell.inlines, size, cell.bold)
+        # Merge spans after filling, so merged cells keep the owner's content only.
+        for ri, row in enumerate(t.rows):
+            for ci, cell in enumerate(row):
+                if not cell.merged and (cell.colspan > 1 or cell.rowspan > 1):
+                    a = table.cell(ri, ci)
+                    b = table.cell(ri + cell.rowspan - 1, ci + cell.colspan - 1)
+                    merged = a.merge(b)
+                    # merge() concatenates empty paragraphs from covered cells: drop them.
+                    paras = merged.paragraphs
+                    for p in paras[1:]:
+                        if not p.text.strip():
+                            p._element.getparent().remove(p._element)
+        self._after_table(c)
+
+    def columns(self, c, b: m.Columns):
+        n = b.n or (4 if max((len(m_text(i)) for i in b.items), default=0) <= 6 else
+                    2 if max((len(m_text(i)) for i in b.items), default=0) <= 13 else 1)
+        rows = [b.items[i:i + n] for i in range(0, len(b.items), n)]
+        table = c.add_table(rows=max(1, len(rows)), cols=n)
+        table.alignment = WD_TABLE_ALIGNMENT.RIGHT
+        avail = self.page.width - self.page.left - self.page.right - b.indent * self.size
+        for col in table.columns:
+            col.width = Emu(int(avail / n * 12700))
+        for ri, items in enumerate(rows):
+            for ci, item in enumerate(items):
+                cell = table.cell(ri, ci)
+                cell.width = Emu(int(avail / n * 12700))
+                para = cell.paragraphs[0]
+                para.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                self.inlines(para, item)
+
+    def signature(self, c, b: m.Signature):
+        right = b.right_chars
+        date_len = len(m_text(b.lines[-1])) if b.lines else 0
+        paras = []
+        for i, line in enumerate(b.lines):
+            if i == len(b.lines) - 1:
+                para = self.paragraph(c, line, align="right", indent=0, right=right)
+            else:
+                own = len(m_text(line))
+                extra = max(0.0, right + (date_len - own) / 2)
+                para = self.paragraph(c, line, align="right", indent=0, right=extra, keep_next=True)
+            paras.append(para)
+        if paras:
+            paras[0].paragraph_format.space_before = _pt(self.size * self.page.line_spacing)
+        if b.seal and paras:
+            self._seal(paras[0], b.seal, right, date_len)
+
+    def _seal(self, para, seal: Path, right_chars: float, date_len: int):
+        d = 42 * m.MM
+        run = para.add_run()
+        run.add_picture(str(seal), width=Emu(int(d * 12700)), height=Emu(int(d * 12700)))
+        inline = run._element.find(".//" + qn("wp:inline"))
+        avail = self.page.width - self.page.left - self.page.right
+        centre = avail - right_chars * self.size - date_len * self.size / 2
+        x = int((centre - d / 2) * 12700)
+        y = int(-d * 0.25 * 12700)
+        anchor = OxmlElement("wp:anchor")
+        for k, v in (("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0"), ("simplePos", "0"),
+                     ("relativeHeight", "251659264"), ("behindDoc", "0"), ("locked", "0"),
+                     ("layoutInCell", "1"), ("allowOverlap", "1")):
+            anchor.set(k, v)
+        sp = OxmlElement("wp:simplePos")
+        sp.set("x", "0")
+        sp.set("y", "0")
+        anchor.append(sp)
+        for tag, rel, off in (("wp:positionH", "column", x), ("wp:positionV", "paragraph", y)):
+            pos = OxmlElement(tag)
+            pos.set("relativeFrom", rel)
+            o = OxmlElement("wp:posOffset")
+            o.text = str(off)
+            pos.append(o)
+            anchor.append(pos)
+        anchor.append(copy.deepcopy(inline.find(qn("wp:extent"))))
+        ee = OxmlElement("wp:effectExtent")
+        for k in ("l", "t", "r", "b"):
+            ee.set(k, "0")
+        anchor.append(ee)
+        anchor.append(OxmlElement("wp:wrapNone"))
+        for tag in ("wp:docPr", "wp:cNvGraphicFramePr"):
+            el = inline.find(qn(tag))
+            if el is not None:
+                anchor.append(copy.deepcopy(el))
+        anchor.append(copy.deepcopy(inline.find(qn("a:graphic"))))
+        inline.getparent().replace(inline, anchor)
+
+    def qr(self, c, b: m.QRCode):
+        import qrcode
+        img = qrcode.make(b.data, border=0)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        buf.seek(0)
+        para = c.add_paragraph()
+        para.alignment = _ALIGN.get(b.align, WD_ALIGN_PARAGRAPH.CENTER)
+        pf = para.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        para.add_run().add_picture(buf, width=Emu(int(b.size * 12700)))
+        if b.caption:
+            self.paragraph(c, [m.Text(b.caption)], 9, b.align, 0)
+
+    def cutline(self, c, b: m.CutLine):
+        para = c.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        ppr = para._element.get_or_add_pPr()
+        bdr = OxmlElement("w:pBdr")
+        bottom = OxmlElement("w:bottom")
+        for k, v in (("w:val", "dashed"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+            bottom.set(qn(k), v)
+        bdr.append(bottom)
+        ppr.append(bdr)
+        pf = para.paragraph_format
+        pf.space_before = Pt(6)
+        pf.space_after = Pt(10)
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(14)
+        self._run(para, f"✂ {b.label}" if b.label else "✂", 9)
+
+    def finish(self, out):
+        self.blocks(self.d, self.model.blocks)
+        body = self.d.element.body
+        # python-docx's blank template starts with no paragraph; nothing to clean.
+        self.d.save(out)
+
+
+def m_text(inlines: list[m.Inline]) -> str:
+    """Plain text of inlines (used for width estimates)."""
+    from ..markup import inline_text
+    return inline_text(inlines)
+
+
+def write_docx(doc: m.Document, out: str | Path | io.BytesIO, *, fonts: DocxFonts | None = None,
+               pages_hint: int | None = None) -> None:
+    """Write the document as DOCX."""
+    w = _Writer(doc, fonts or DocxFonts(), pages_hint)
+    w.finish(out if isinstance(out, io.BytesIO) else str(out))

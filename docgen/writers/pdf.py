@@ -1,0 +1,565 @@
+"""PDF writer: draws the document model with ReportLab, using the typography module for text."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak,
+                                PageTemplate, Spacer, Table, TableStyle)
+from reportlab.platypus import Image as RLImage
+
+from .. import model as m
+from ..typography import FontSet, Glyph, Line, break_lines, fontset
+
+# Baseline position inside a line box, as a fraction of the font size below the box's centre.
+_ASCENT = 0.36
+
+
+# ---------------------------------------------------------------- text shaping
+
+def shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
+    """Turn inline runs into glyphs with widths and faces."""
+    out: list[Glyph] = []
+    for x in inlines:
+        if isinstance(x, m.Text):
+            out.extend(_chars(x.text, fonts, size, bold or x.bold, x.underline))
+        elif isinstance(x, m.Blank):
+            inner = _chars(x.text, fonts, size, bold or x.bold, True)
+            inner_w = sum(g.width for g in inner)
+            pad = max(x.chars * size - inner_w, size if x.text else 0.0)
+            out.append(Glyph("", pad / 2, None, underline=True, kind="pad"))
+            out.extend(inner)
+            out.append(Glyph("", pad / 2, None, underline=True, kind="pad"))
+        elif isinstance(x, m.Checkbox):
+            out.append(Glyph("", size * 1.1, None, kind="box", checked=x.checked))
+        elif isinstance(x, m.LineBreak):
+            out.append(Glyph("", 0.0, None, kind="break"))
+    return out
+
+
+def _chars(text: str, fonts: FontSet, size: float, bold: bool, underline: bool) -> list[Glyph]:
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(Glyph("", 0.0, None, kind="break"))
+        elif ch in " \u00a0\t":
+            out.append(Glyph(" ", size * 0.3, None, bold, underline, kind="space"))
+        elif ch == "\u3000":
+            out.append(Glyph("", size, None, bold, underline, kind="pad"))
+        elif ord(ch) < 0x20 or ch in "\u200b\u200c\u200d\ufeff":
+            continue
+        else:
+            face = fonts.face_for(ch, bold)
+            out.append(Glyph(ch, face.width(ch, size), face, bold, underline))
+    return out
+
+
+def draw_line(c, line: Line, x: float, y: float, size: float, stretch: float = 0.0) -> None:
+    """Draw one line at baseline y; stretch spreads extra width over the gaps between glyphs."""
+    glyphs = line.glyphs
+    if not glyphs:
+        return
+    cs = stretch / (len(glyphs) - 1) if stretch > 0 and len(glyphs) > 1 else 0.0
+    t = c.beginText()
+    if cs:
+        t.setCharSpace(cs)
+    i, n = 0, len(glyphs)
+    under: list[tuple[float, float]] = []
+    while i < n:
+        g = glyphs[i]
+        gx = x + line.xs[i] + cs * i
+        if g.underline:
+            under.append((gx, gx + g.width + (cs if i < n - 1 else 0)))
+        if g.kind == "box":
+            _checkbox(c, gx + size * 0.05, y - size * 0.12, size * 0.9, g.checked)
+            i += 1
+            continue
+        if g.face is None:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and glyphs[j].face is g.face and glyphs[j].kind == "char":
+            if glyphs[j].underline:
+                gx2 = x + line.xs[j] + cs * j
+                under.append((gx2, gx2 + glyphs[j].width + (cs if j < n - 1 else 0)))
+            j += 1
+        t.setTextOrigin(gx, y)
+        t.setFont(g.face.name, size)
+        t.textOut("".join(gl.text for gl in glyphs[i:j]))
+        i = j
+    c.drawText(t)
+    if under:
+        c.saveState()
+        c.setLineWidth(max(0.5, size / 24))
+        uy = y - size * 0.15
+        x0, x1 = under[0]
+        for a, b in under[1:]:
+            if a <= x1 + 0.5:
+                x1 = max(x1, b)
+            else:
+                c.line(x0, uy, x1, uy)
+                x0, x1 = a, b
+        c.line(x0, uy, x1, uy)
+        c.restoreState()
+
+
+def _checkbox(c, x: float, y: float, s: float, checked: bool) -> None:
+    c.saveState()
+    c.setLineWidth(max(0.5, s / 20))
+    c.rect(x, y, s * 0.85, s * 0.85)
+    if checked:
+        p = c.beginPath()
+        p.moveTo(x + s * 0.15, y + s * 0.45)
+        p.lineTo(x + s * 0.35, y + s * 0.18)
+        p.lineTo(x + s * 0.75, y + s * 0.75)
+        c.setLineWidth(max(0.8, s / 12))
+        c.drawPath(p, stroke=1, fill=0)
+    c.restoreState()
+
+
+# ---------------------------------------------------------------- flowables
+
+class TextBlock(Flowable):
+    """A paragraph of Chinese text laid out by the typography module."""
+
+    def __init__(self, glyphs, size, leading, align="justify", indent=0.0, space_before=0.0,
+                 space_after=0.0, right_indent=0.0, lines=None, first_indent_applies=True):
+        super().__init__()
+        self.glyphs = glyphs
+        self.size = size
+        self.leading = leading
+        self.align = align
+        self.indent = indent
+        self.space_before = space_before
+        self.space_after = space_after
+        self.right_indent = right_indent
+        self._lines = lines
+        self._for_width = None
+        self._first = first_indent_applies
+
+    def _layout(self, aw):
+        if self._lines is None or self._for_width != aw:
+            self._lines = break_lines(self.glyphs, aw - self.right_indent,
+                                      self.indent if self._first else 0.0, self.size)
+            self._for_width = aw
+        return self._lines
+
+    def wrap(self, aw, ah):
+        lines = self._layout(aw)
+        self.width = aw
+        self.height = self.space_before + len(lines) * self.leading + self.space_after
+        return aw, self.height
+
+    def split(self, aw, ah):
+        lines = self._layout(aw)
+        fit = int((ah - self.space_before + 0.01) // self.leading)
+        n = len(lines)
+        if fit >= n:
+            return [self]
+        if n >= 4:
+            fit = min(fit, n - 2)  # no widow line
+            if fit < 2:
+                return []          # no orphan line
+        if fit < 1:
+            return []
+        head = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
+                         self.space_before, 0.0, self.right_indent, lines[:fit], self._first)
+        tail = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
+                         0.0, self.space_after, self.right_indent, lines[fit:], False)
+        head._for_width = tail._for_width = aw
+        return [head, tail]
+
+    def draw(self):
+        c = self.canv
+        avail = self.width - self.right_indent
+        top = self.height - self.space_before
+        for i, line in enumerate(self._lines or []):
+            indent = self.indent if (i == 0 and self._first) else 0.0
+            room = avail - indent
+            x = indent
+            stretch = 0.0
+            if self.align == "center":
+                x += (room - line.width) / 2
+            elif self.align == "right":
+                x += room - line.width
+            elif self.align == "justify" and not line.last:
+                stretch = max(0.0, room - line.width)
+                if stretch > self.size * 4:   # a line ended early by a long unit: don't spread it
+                    stretch = 0.0
+            y = top - (i + 0.5) * self.leading - _ASCENT * self.size
+            draw_line(c, line, x, y, self.size, stretch)
+
+
+class SignatureBlock(Flowable):
+    """Organisation and date, right-aligned the GB/T 9704 way, with the seal over them."""
+
+    def __init__(self, lines, size, leading, right_chars, seal):
+        super().__init__()
+        self.lines = lines
+        self.size = size
+        self.leading = leading
+        self.right_chars = right_chars
+        self.seal = seal
+
+    def wrap(self, aw, ah):
+        self.width = aw
+        self.height = self.leading * (len(self.lines) + 1)
+        return aw, self.height
+
+    def draw(self):
+        c = self.canv
+        widths = [sum(g.width for g in gl) for gl in self.lines]
+        date_w = widths[-1] if widths else 0
+        date_right = self.width - self.right_chars * self.size
+        centre = date_right - date_w / 2
+        boxes = []
+        for i, (glyphs, w) in enumerate(zip(self.lines, widths)):
+            if i == len(self.lines) - 1:
+                x = date_right - w
+            else:
+                x = min(centre - w / 2, self.width - w)
+            xs, acc = [], 0.0
+            for g in glyphs:
+                xs.append(acc)
+                acc += g.width
+            y = self.height - self.leading * (i + 1.5) - _ASCENT * self.size
+            draw_line(c, Line(glyphs, xs, w, True), x, y, self.size)
+            boxes.append((x, y, w))
+        if self.seal and boxes:
+            d = 42 * m.MM
+            ys = [b[1] for b in boxes]
+            cy = (max(ys) + min(ys)) / 2 + self.size * 0.3
+            c.drawImage(str(self.seal), centre - d / 2, cy - d / 2, d, d, mask="auto",
+                        preserveAspectRatio=True)
+
+
+class CutLineFlowable(Flowable):
+    """A dashed cut line with its label in a gap at the centre."""
+
+    def __init__(self, label, fonts, size=10.5):
+        super().__init__()
+        self.glyphs = shape([m.Text(label)], fonts, size) if label else []
+        self.size = size
+
+    def wrap(self, aw, ah):
+        self.width, self.height = aw, self.size * 2.4
+        return self.width, self.height
+
+    def draw(self):
+        c = self.canv
+        y = self.height / 2
+        w = sum(g.width for g in self.glyphs)
+        gap = w + self.size * 1.5 if w else 0
+        c.saveState()
+        c.setDash(4, 3)
+        c.setLineWidth(0.7)
+        mid = self.width / 2
+        c.line(0, y, mid - gap / 2, y)
+        c.line(mid + gap / 2, y, self.width, y)
+        c.restoreState()
+        if self.glyphs:
+            xs, acc = [], 0.0
+            for g in self.glyphs:
+                xs.append(acc)
+                acc += g.width
+            draw_line(c, Line(self.glyphs, xs, w, True), mid - w / 2, y - self.size * 0.35, self.size)
+
+
+class QRFlowable(Flowable):
+    """A QR code as vector modules, optionally with a caption below."""
+
+    def __init__(self, data, size, align, caption_glyphs, caption_size):
+        super().__init__()
+        self.data, self.size, self.hAlign = data, size, align.upper()
+        self.caption, self.caption_size = caption_glyphs, caption_size
+
+    def wrap(self, aw, ah):
+        self.width = self.size
+        self.height = self.size + (self.caption_size * 1.6 if self.caption else 0)
+        return self.width, self.height
+
+    def draw(self):
+        w = QrCodeWidget(self.data, barBorder=0)
+        x0, y0, x1, y1 = w.getBounds()
+        d = Drawing(self.size, self.size, transform=[self.size / (x1 - x0), 0, 0, self.size / (y1 - y0), 0, 0])
+        d.add(w)
+        base = self.caption_size * 1.6 if self.caption else 0
+        renderPDF.draw(d, self.canv, 0, base)
+        if self.caption:
+            cw = sum(g.width for g in self.caption)
+            xs, acc = [], 0.0
+            for g in self.caption:
+                xs.append(acc)
+                acc += g.width
+            draw_line(self.canv, Line(self.caption, xs, cw, True), (self.size - cw) / 2,
+                      self.caption_size * 0.4, self.caption_size)
+
+
+class SectionMark(Flowable):
+    """Marks the first page of one document inside a merged print file."""
+
+    def __init__(self, index: int, page: m.PageSetup):
+        super().__init__()
+        self.index = index
+        self.page = page
+        self.width = self.height = 0
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self):
+        self.canv._dg_section = (self.index, self.page)
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Holds pages until the end, then writes 第 X 页 共 Y 页 per document (and duplex blanks)."""
+
+    def __init__(self, *args, fonts: FontSet, duplex: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._dg_fonts = fonts
+        self._dg_duplex = duplex
+        self._dg_section = None
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        groups: list[list[dict]] = []
+        last = object()
+        for state in self._pages:
+            sec = state.get("_dg_section")
+            key = sec[0] if sec else None
+            if key != last or not groups:
+                groups.append([])
+                last = key
+            groups[-1].append(state)
+        self.page_counts = [len(g) for g in groups]
+        for gi, group in enumerate(groups):
+            total = len(group)
+            for no, state in enumerate(group, 1):
+                self.__dict__.update(state)
+                sec = state.get("_dg_section")
+                page = sec[1] if sec else m.PageSetup()
+                if page.page_numbers == "always" or (page.page_numbers == "auto" and total > 1):
+                    self._footer(no, total, page)
+                rl_canvas.Canvas.showPage(self)
+            if self._dg_duplex and total % 2 and gi < len(groups) - 1:
+                rl_canvas.Canvas.showPage(self)
+        rl_canvas.Canvas.save(self)
+
+    def _footer(self, no: int, total: int, page: m.PageSetup) -> None:
+        size = 10.5
+        text = f"第 {no} 页 共 {total} 页"
+        glyphs = shape([m.Text(text)], self._dg_fonts, size)
+        xs, acc = [], 0.0
+        for g in glyphs:
+            xs.append(acc)
+            acc += g.width
+        draw_line(self, Line(glyphs, xs, acc, True), (page.width - acc) / 2, page.bottom * 0.45, size)
+
+
+# ---------------------------------------------------------------- building the story
+
+class _Builder:
+    """Turns model blocks into ReportLab flowables for one page setup."""
+
+    def __init__(self, page: m.PageSetup, fonts: FontSet):
+        self.page = page
+        self.fonts = fonts
+        self.size = page.body_size
+        self.leading = page.body_size * page.line_spacing
+
+    def para(self, inlines, size=None, align="justify", indent=2.0, bold=False, before=0.0, after=0.0,
+             leading=None, right=0.0):
+        size = size or self.size
+        return TextBlock(shape(inlines, self.fonts, size, bold), size,
+                         leading or (size * self.page.line_spacing), align, indent * size,
+                         before, after, right * size)
+
+    def blocks(self, blocks: list[m.Block], width: float) -> list[Flowable]:
+        out: list[Flowable] = []
+        for b in blocks:
+            out.extend(self.block(b, width))
+        # Signature blocks stay with what they sign.
+        for i, f in enumerate(out[:-1]):
+            if isinstance(out[i + 1], SignatureBlock):
+                f.keepWithNext = True
+        return out
+
+    def block(self, b: m.Block, width: float) -> list[Flowable]:
+        if isinstance(b, m.Paragraph):
+            f = self.para(b.inlines, b.size, b.align, b.indent, b.bold or b.hei, b.space_before,
+                          b.space_after, right=b.right_indent)
+            f.keepWithNext = b.keep_with_next
+            return [f]
+        if isinstance(b, m.Heading):
+            if b.level == 1:
+                size = b.size or 22.0
+                f = self.para(b.inlines, size, b.align or "center", 0, True, 0, self.leading * 0.6,
+                              leading=size * 1.45)
+            else:
+                size = b.size or self.size
+                f = self.para(b.inlines, size, b.align or "left", 2.0 if b.level <= 3 else 2.0,
+                              b.level <= 3)
+            f.keepWithNext = True
+            return [f]
+        if isinstance(b, m.ListBlock):
+            out = []
+            for i, item in enumerate(b.items):
+                label = f"{b.start + i}. " if b.ordered else "• "
+                out.append(self.para([m.Text(label)] + item))
+            return out
+        if isinstance(b, m.Table):
+            return [self.table(b, width)]
+        if isinstance(b, m.Signature):
+            lines = [shape(l, self.fonts, self.size) for l in b.lines]
+            return [SignatureBlock(lines, self.size, self.leading, b.right_chars, b.seal)]
+        if isinstance(b, m.Image):
+            img = RLImage(str(b.path))
+            ratio = img.imageHeight / img.imageWidth if img.imageWidth else 1
+            w = min(b.width, width)
+            img.drawWidth, img.drawHeight = w, b.height or w * ratio
+            img.hAlign = b.align.upper()
+            return [img]
+        if isinstance(b, m.QRCode):
+            cap = shape([m.Text(b.caption)], self.fonts, 9) if b.caption else []
+            return [QRFlowable(b.data, b.size, b.align, cap, 9)]
+        if isinstance(b, m.CutLine):
+            return [CutLineFlowable(b.label, self.fonts)]
+        if isinstance(b, m.PageBreak):
+            return [PageBreak()]
+        if isinstance(b, m.Spacer):
+            return [Spacer(1, b.height)]
+        if isinstance(b, m.Columns):
+            return [self.columns(b, width)]
+        if isinstance(b, m.Frame):
+            inner_w = width - 2 * b.padding - (6 if b.double else 0)
+            content = self.blocks(b.blocks, inner_w)
+            t = Table([[content]], colWidths=[width - (6 if b.double else 0)])
+            style = [("BOX", (0, 0), (-1, -1), b.border_width, colors.black),
+                     ("LEFTPADDING", (0, 0), (-1, -1), b.padding), ("RIGHTPADDING", (0, 0), (-1, -1), b.padding),
+                     ("TOPPADDING", (0, 0), (-1, -1), b.padding), ("BOTTOMPADDING", (0, 0), (-1, -1), b.padding)]
+            t.setStyle(TableStyle(style))
+            if b.double:
+                outer = Table([[t]], colWidths=[width])
+                outer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), b.border_width * 2.5, colors.black),
+                                           ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                                           ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+                return [outer]
+            return [t]
+        if isinstance(b, m.KeepTogether):
+            return [KeepTogether(self.blocks(b.blocks, width))]
+        raise TypeError(f"PDF writer cannot draw {type(b).__name__}")
+
+    def table(self, t: m.Table, width: float) -> Table:
+        size = t.size or (12.0 if self.size >= 14 else self.size)
+        leading = size * 1.4
+        pad = size * 0.35
+        total = sum(t.widths)
+        col_w = [width * w / total for w in t.widths]
+        data, style = [], []
+        for ri, row in enumerate(t.rows):
+            cells = []
+            for ci, cell in enumerate(row):
+                if cell.merged:
+                    cells.append("")
+                    continue
+                span_w = sum(col_w[ci:ci + cell.colspan]) - 2 * pad
+                f = TextBlock(shape(cell.inlines, self.fonts, size, cell.bold), size, leading,
+                              cell.align or t.align, 0.0)
+                f._span_w = span_w
+                cells.append(f)
+                if cell.colspan > 1 or cell.rowspan > 1:
+                    style.append(("SPAN", (ci, ri), (ci + cell.colspan - 1, ri + cell.rowspan - 1)))
+            data.append(cells)
+        heights = None
+        if t.row_height:
+            heights = []
+            for ri, row in enumerate(data):
+                need = 0.0
+                for ci, f in enumerate(row):
+                    if isinstance(f, TextBlock) and t.rows[ri][ci].rowspan == 1:
+                        need = max(need, f.wrap(f._span_w, 1e6)[1] + 2 * pad)
+                heights.append(t.row_height if need <= t.row_height else None)
+        tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
+                    hAlign="CENTER", splitByRow=1)
+        style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                  ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+                  ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
+        if t.border:
+            style.append(("GRID", (0, 0), (-1, -1), 0.75, colors.black))
+        tbl.setStyle(TableStyle(style))
+        if t.keep_together:
+            return KeepTogether([tbl])
+        return tbl
+
+    def columns(self, b: m.Columns, width: float) -> Table:
+        size = self.size
+        items = [shape(i, self.fonts, size) for i in b.items]
+        indent = b.indent * size
+        room = width - indent
+        n = b.n
+        if not n:
+            widest = max((sum(g.width for g in it) for it in items), default=0)
+            n = 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
+        rows = [items[i:i + n] for i in range(0, len(items), n)]
+        data = [[TextBlock(g, size, self.leading, "left", 0.0) for g in r] + [""] * (n - len(r)) for r in rows]
+        tbl = Table(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
+        tbl.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return tbl
+
+
+def _template(page: m.PageSetup, name: str) -> PageTemplate:
+    frame = Frame(page.left, page.bottom, page.width - page.left - page.right,
+                  page.height - page.top - page.bottom, leftPadding=0, rightPadding=0,
+                  topPadding=0, bottomPadding=0, id=name + "-frame")
+    return PageTemplate(id=name, frames=[frame], pagesize=(page.width, page.height))
+
+
+def write_pdf(docs: m.Document | list[m.Document], out: str | Path | io.BytesIO, *,
+              fonts: FontSet | None = None, duplex: bool = False) -> list[int]:
+    """Write one document, or several as one print file (each numbered on its own); returns page counts."""
+    if isinstance(docs, m.Document):
+        docs = [docs]
+    fonts = fonts or fontset()
+    first = docs[0]
+    templates, names = [], {}
+    story: list[Flowable] = []
+    for i, d in enumerate(docs):
+        key = (d.page.width, d.page.height, d.page.top, d.page.bottom, d.page.left, d.page.right)
+        if key not in names:
+            names[key] = f"p{len(names)}"
+            templates.append(_template(d.page, names[key]))
+        if i:
+            from reportlab.platypus.doctemplate import NextPageTemplate
+            story.append(NextPageTemplate(names[key]))
+            story.append(PageBreak())
+        story.append(SectionMark(i, d.page))
+        width = d.page.width - d.page.left - d.page.right
+        story.extend(_Builder(d.page, fonts).blocks(d.blocks, width))
+    counts: list[int] = []
+
+    def make_canvas(*args, **kwargs):
+        c = _NumberedCanvas(*args, fonts=fonts, duplex=duplex, **kwargs)
+        holder.append(c)
+        return c
+
+    holder: list[_NumberedCanvas] = []
+    doc = BaseDocTemplate(out if isinstance(out, io.BytesIO) else str(out),
+                          pagesize=(first.page.width, first.page.height), pageTemplates=templates,
+                          title=first.title, author=first.author, creator="docgen",
+                          leftMargin=first.page.left, rightMargin=first.page.right,
+                          topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1)
+    doc.build(story, canvasmaker=make_canvas)
+    if holder:
+        counts = holder[-1].page_counts
+    return counts
