@@ -163,6 +163,10 @@ def demo(out: Path = typer.Option(Path("out"), "--out", "-o", help="输出文件
         raise typer.Exit(1)
 
 
+# Command groups living in their own modules register themselves on `app`.
+from . import cli_batch, cli_exam, cli_user  # noqa: E402,F401
+
+
 def main() -> None:
     """Entry point for the `docgen` command."""
     try:

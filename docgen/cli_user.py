@@ -1,0 +1,4 @@
+"""CLI commands: user (registered on docgen.cli.app)."""
+from __future__ import annotations
+
+from .cli import app  # noqa: F401
