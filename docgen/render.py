@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import model as m
 from .errors import DataError, DocgenError, TemplateError
 from .formatting import FILTERS
-from .library import Template
+from .library import Template, search_path
 from .markup import Resources, Safe, escape, inline_text, parse
 from .profile import Profile
 from .writers.docx import DocxFonts, write_docx
@@ -45,7 +45,11 @@ def _box(value: Any) -> Safe:
 
 def make_env() -> ImmutableSandboxedEnvironment:
     """The sandboxed Jinja environment templates run in (data is escaped, never executed)."""
-    env = ImmutableSandboxedEnvironment(finalize=_finalize, undefined=StrictUndefined, trim_blocks=True,
+    # {% include "other-template/body.md" %} or "_partials/x.md" resolves over the template roots,
+    # highest priority first, so a user's override is what gets included.
+    roots = [str(root) for _, root in reversed(search_path()) if root.is_dir()]
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(roots), finalize=_finalize,
+                                        undefined=StrictUndefined, trim_blocks=True,
                                         lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters.update(FILTERS)
     env.filters["blank"] = _blank
@@ -98,6 +102,11 @@ def render_markup(tpl: Template, values: dict, profile: Profile, *, today: date 
         return _compiled(tpl).render(context(tpl, values, profile, today))
     except UndefinedError as e:
         raise TemplateError(f"模板引用了未定义的名称：{e.message}", file=str(tpl.body_path)) from None
+    except TemplateNotFound as e:
+        raise TemplateError(f"include 的文件不存在：{e.name}", file=str(tpl.body_path),
+                            expected="相对模板根目录的路径，如 move-in-notice/body.md 或 _partials/x.md") from None
+    except TemplateSyntaxError as e:
+        raise TemplateError(f"模板语法错误：{e.message}", file=e.filename or str(tpl.body_path), row=e.lineno) from None
     except SecurityError as e:
         raise TemplateError(f"模板做了不允许的操作：{e}", file=str(tpl.body_path)) from None
     except DocgenError as e:
