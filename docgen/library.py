@@ -11,6 +11,7 @@ import yaml
 
 from . import model as m
 from .errors import TemplateError
+from .readers import DataLoader
 from .schema import Schema
 
 BUILTIN_DIR = Path(str(resources.files("docgen") / "templates"))
@@ -85,7 +86,7 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
     path = folder / "template.yaml"
     where = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=DataLoader)  # noqa: S506
     except FileNotFoundError:
         raise TemplateError("模板文件夹里没有 template.yaml", file=str(folder)) from None
     except yaml.YAMLError as e:
@@ -105,7 +106,7 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
         raise TemplateError(f"找不到正文文件 {body}", file=where, field="body")
     sample = raw.get("sample") or {}
     if (folder / "sample.yaml").is_file() and not sample:
-        sample = yaml.safe_load((folder / "sample.yaml").read_text(encoding="utf-8")) or {}
+        sample = yaml.load((folder / "sample.yaml").read_text(encoding="utf-8"), Loader=DataLoader) or {}  # noqa: S506
     return Template(id=str(raw["id"]), title=str(raw["title"]), category=str(raw.get("category", "其他")),
                     description=str(raw.get("description", "")).strip(), folder=folder,
                     schema=Schema.from_yaml(raw.get("fields"), where), page=_page(raw.get("page"), where),

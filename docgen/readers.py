@@ -391,9 +391,31 @@ def _yaml_error(e: yaml.YAMLError, name: str) -> DataError:
                      expected="合法的 YAML，如 “字段: 值”，缩进用空格")
 
 
+class DataLoader(yaml.SafeLoader):
+    """YAML 1.1 reads 0101 as octal 65 and 8:30 as 510 (base 60); data files mean the text."""
+
+
+def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    raw = node.value
+    digits = raw.lstrip("+-")
+    if ":" in raw or "_" in raw or (len(digits) > 1 and digits.startswith("0") and digits.isdigit()):
+        return raw
+    return loader.construct_yaml_int(node)
+
+
+def _float_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    if ":" in node.value or "_" in node.value:
+        return node.value
+    return loader.construct_yaml_float(node)
+
+
+DataLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+DataLoader.add_constructor("tag:yaml.org,2002:float", _float_or_text)
+
+
 def _load_yaml(text: str, name: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=DataLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         raise _yaml_error(e, name) from None
 
