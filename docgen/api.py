@@ -37,7 +37,13 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
         base = base.with_suffix("")
     elif out is not None and (out.is_dir() or str(out).endswith(("/", "\\"))):
         base = out / template_id
-    return write_outputs(doc, base, formats, profile)
+    try:
+        return write_outputs(doc, base, formats, profile)
+    except DocgenError as e:
+        if not e.file:  # e.g. a character no font can draw: say which data file it came from
+            e.file = source
+            e.args = (e.describe(),)
+        raise
 
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,

@@ -1,0 +1,141 @@
+"""The first three templates end to end: content of PDF and DOCX, typography check, text layer."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from docx import Document as DocxDocument
+from docx.oxml.ns import qn
+
+from docgen import model as m
+from docgen.api import render_one
+from docgen.library import Library
+from docgen.profile import Profile
+from docgen.render import build_document, write_outputs
+from docgen.writers.pdf import write_pdf
+
+from .conftest import docx_text, pdf_text, pdfcheck
+
+CORE = ("wall-cleaning-notice", "fee-dunning-notice", "renovation-permit")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("core")
+    files = {}
+    for tid in CORE:
+        files[tid] = render_one(tid, use_sample=True, out=out / tid)
+    return files
+
+
+def _pdf(files):
+    return next(p for p in files if p.suffix == ".pdf")
+
+
+def _docx(files):
+    return next(p for p in files if p.suffix == ".docx")
+
+
+def test_wall_cleaning_notice_content(rendered):
+    for text in (pdf_text(_pdf(rendered["wall-cleaning-notice"])), docx_text(_docx(rendered["wall-cleaning-notice"]))):
+        assert "关于清洗外墙的通知" in text
+        assert "2026年12月1日至2026年12月10日" in text
+        assert "1—6栋高层住宅" in text
+        assert "翠湖花园物业服务中心" in text and "2026年11月23日" in text
+        assert "关好门窗" in text
+
+
+def test_dunning_notice_amounts_and_upper(rendered):
+    # 2,856.70 + 1,500.00 + 52.80 = 4,409.50
+    for text in (pdf_text(_pdf(rendered["fee-dunning-notice"])), docx_text(_docx(rendered["fee-dunning-notice"]))):
+        assert "龚䶮" in text and "3栋1502房" in text
+        for amount in ("2,856.70", "1,500.00", "52.80", "4,409.50"):
+            assert amount in text
+        assert "人民币肆仟肆佰零玖元伍角" in text
+        assert "2026年12月5日" in text
+        for threat in ("停水", "停电", "断水", "断电"):
+            assert threat not in text
+
+
+def test_permit_extension_b_name_survives_text_layer(rendered):
+    pdf = _pdf(rendered["renovation-permit"])
+    text = pdf_text(pdf)
+    assert "吉𠮷" in text            # U+20BB7 comes back as itself, not U+20BB + 7
+    assert "欧阳喆" in text and "ZX-2026-0188" in text
+    assert "2026年11月25日至2027年2月28日" in text
+    assert "吉𠮷" in docx_text(_docx(rendered["renovation-permit"]))
+
+
+def test_pdfs_pass_typography_check(rendered):
+    mod = pdfcheck()
+    for tid in CORE:
+        report = mod.check(_pdf(rendered[tid]))
+        assert report["problems"] == [], (tid, report["problems"])
+
+
+def test_docx_sets_east_asian_fonts(rendered):
+    for tid in CORE:
+        d = DocxDocument(str(_docx(rendered[tid])))
+        normal = d.styles["Normal"].element.rPr.rFonts
+        assert normal.get(qn("w:eastAsia")) == "宋体"
+        runs = [r for p in d.paragraphs for r in p.runs if r.text.strip()]
+        assert runs and all(r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
+
+
+def test_dunning_docx_uses_real_table_with_repeat_header(rendered):
+    d = DocxDocument(str(_docx(rendered["fee-dunning-notice"])))
+    t = d.tables[0]
+    assert [c.text for c in t.rows[0].cells] == ["收费项目", "所属期间", "月数", "欠费金额（元）"]
+    assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert t.rows[1].cells[3].text == "2,856.70"
+
+
+def _doc(blocks, **page):
+    return m.Document(blocks=blocks, page=m.PageSetup(**page))
+
+
+def test_long_document_gets_page_footer_per_document():
+    para = m.Paragraph([m.Text("物业服务费是小区保洁、绿化、秩序维护和设施设备运行维护的保障。" * 6)])
+    long_doc = _doc([para] * 12)
+    short_doc = _doc([m.Paragraph([m.Text("短文。")])])
+    buf = io.BytesIO()
+    counts = write_pdf([long_doc, short_doc], buf)
+    assert counts[0] >= 2 and counts[1] == 1
+    import pdfplumber
+    with pdfplumber.open(buf) as pdf:
+        first = pdf.pages[0].extract_text().replace(" ", "")
+        last = pdf.pages[-1].extract_text().replace(" ", "")
+    assert f"第1页共{counts[0]}页" in first
+    assert "第1页共1页" not in last  # a one-page document has no footer
+
+
+def test_duplex_merge_pads_odd_documents():
+    para = m.Paragraph([m.Text("测试段落内容。" * 40)])
+    three = _doc([para] * 6)          # spills onto a second or third page
+    one = _doc([m.Paragraph([m.Text("一页。")])])
+    plain, duplex = io.BytesIO(), io.BytesIO()
+    counts = write_pdf([one, three, one], plain)
+    write_pdf([one, three, one], duplex, duplex=True)
+    from pypdf import PdfReader
+    n_plain = len(PdfReader(plain).pages)
+    n_duplex = len(PdfReader(duplex).pages)
+    assert n_plain == sum(counts)
+    expected = sum(c + (c % 2) for c in counts[:-1]) + counts[-1]
+    assert n_duplex == expected
+
+
+def test_long_values_wrap_inside_the_page(tmp_path):
+    lib = Library()
+    tpl = lib.get("renovation-permit")
+    data = dict(tpl.sample)
+    data["contractor"] = "超长施工单位名称" * 30 + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 8
+    doc = build_document(tpl, data, Profile())
+    pdf = write_outputs(doc, tmp_path / "long", ("pdf",), Profile())[0]
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as p:
+        for page in p.pages:
+            for ch in page.chars:
+                assert 0 <= ch["x0"] and ch["x1"] <= page.width, ch["text"]
+    assert "超长施工单位名称" in pdf_text(pdf)

@@ -1,0 +1,33 @@
+"""Each sample DOCX opens in LibreOffice and converts to PDF with its key text (skips without soffice)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from .conftest import pdf_text
+
+KEY_TEXT = {
+    "wall-cleaning-notice": ["关于清洗外墙的通知", "翠湖花园物业服务中心"],
+    "fee-dunning-notice": ["费用催缴通知单", "4,409.50", "人民币肆仟肆佰零玖元伍角"],
+    "renovation-permit": ["装修许可证", "ZX-2026-0188"],
+}
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
+                    "apt-get install libreoffice-writer-nogui")
+def test_sample_docx_converts_in_libreoffice(samples, tmp_path):
+    out, results = samples
+    docx = [out / f"{r['id']}.docx" for r in results if not r["error"]]
+    lo = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(lo), *map(str, docx)],
+                   check=True, capture_output=True, timeout=600)
+    for f in docx:
+        pdf = lo / (f.stem + ".pdf")
+        assert pdf.is_file(), f"LibreOffice did not convert {f.name}"
+        text = pdf_text(pdf)
+        for key in KEY_TEXT.get(f.stem, []):
+            assert key in text, (f.stem, key)
+        assert len(text) > 20, f.stem
