@@ -13,7 +13,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import model as m
 from .errors import DataError, DocgenError, TemplateError
-from .formatting import FILTERS
+from .formatting import FILTERS, to_fen
 from .library import Template, search_path
 from .markup import Resources, Safe, escape, inline_text, parse
 from .profile import Profile
@@ -54,6 +54,9 @@ def make_env() -> ImmutableSandboxedEnvironment:
     env.filters.update(FILTERS)
     env.filters["blank"] = _blank
     env.filters["box"] = _box
+    # Amounts computed in a template (area × rate × months) are rounded per line, so a total is the sum
+    # of the lines as shown.
+    env.filters["fen"] = to_fen
     return env
 
 
