@@ -253,7 +253,9 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
                                            prefix=f"{name} 第 {i} 条的")
                 items.append(vals)
             return items
-    except DataError:
+    except DataError as e:
+        if e.field is None:  # a parser's error (e.g. an amount): say which field and record it was
+            raise DataError(e.message, file=file, row=row, field=name, expected=e.expected or f.expected()) from None
         raise
     except (ValueError, ArithmeticError, TypeError) as e:
         msg = getattr(e, "message", None) or str(e)

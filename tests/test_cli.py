@@ -62,7 +62,7 @@ def _data(tmp_path, **changes):
     ({"items": [{"item": "物业费", "period": "2026-01", "amount": "十二元"}]}, ["欠费金额", "十二元", "金额"]),
     ({"items": [{"item": "物业费", "period": "2026-01", "amount": "-5"}]}, ["欠费金额", "最小值"]),
     ({"due_date": "2026-13-45"}, ["缴费期限", "日期"]),
-    ({"items": []}, ["欠费明细", "至少"]),
+    ({"items": []}, ["欠费明细", "缺少"]),
 ])
 def test_bad_input_exits_2_with_a_message_naming_the_field(tmp_path, changes, words):
     r = run("render", "fee-dunning-notice", "--data", _data(tmp_path, **changes), "--out", tmp_path / "x.pdf")

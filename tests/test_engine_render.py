@@ -80,8 +80,9 @@ def test_docx_sets_east_asian_fonts(rendered):
         d = DocxDocument(str(_docx(rendered[tid])))
         normal = d.styles["Normal"].element.rPr.rFonts
         assert normal.get(qn("w:eastAsia")) == "宋体"
-        runs = [r for p in d.paragraphs for r in p.runs if r.text.strip()]
-        assert runs and all(r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
+        runs = [r for r in d.element.body.iter(qn("w:r"))
+                if "".join(t.text or "" for t in r.iter(qn("w:t"))).strip()]
+        assert runs and all(r.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
 
 
 def test_dunning_docx_uses_real_table_with_repeat_header(rendered):
