@@ -4,39 +4,60 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .errors import DataError, DocgenError
-from .library import Library
+from .library import Library, Template
 from .profile import load_profile
-from .readers import read_document
+from .readers import STDIN_NAME, DataLoader, read_document
 from .render import build_document, formats_for, write_outputs
+from .schema import Schema
+from .script import convert_document, normalize as normalize_script
+from .wordtemplate import is_word_template, write_word_outputs
 
 
 def render_one(template_id: str, *, data_path: Path | str | None = None, data: dict | None = None,
                out: Path | None = None, fmt: str | None = None, use_sample: bool = False,
-               profile_path: Path | None = None, templates: list[Path] | None = None) -> list[Path]:
-    """Render one template with one data record; returns the files written."""
+               profile_path: Path | None = None, templates: list[Path] | None = None,
+               overrides: dict | list[str] | None = None, script: str | None = None) -> list[Path]:
+    """Render one template with one data record; returns the files written.
+
+    overrides: ``--set`` values ("field=value" strings or a mapping) applied on top of the data;
+    script: hans/hant/tw/hk output script (default: the profile's ``[output] script``).
+    """
     lib = Library(templates)
     tpl = lib.get(template_id)
     profile = load_profile(profile_path)
+    script = normalize_script(script, where="--script") if script else \
+        normalize_script(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
     source = None
+    base_dir = Path.cwd()
     if data is None:
         if use_sample or data_path is None:
-            if data_path is None and not use_sample:
+            if data_path is None and not use_sample and not overrides:
                 raise DataError("没有给出数据文件", field="--data",
                                 expected=f"--data 数据.yaml，或 --sample 使用示例（docgen show {template_id} --example）")
-            data = dict(tpl.sample)
-            source = f"{tpl.folder}/template.yaml (sample)"
+            data = dict(tpl.sample) if use_sample else {}
+            source = f"{tpl.folder}/template.yaml (sample)" if use_sample else "--set"
+            if use_sample:
+                base_dir = tpl.folder  # a sample's picture paths are relative to its template folder
         else:
             data = read_document(data_path)
-            source = str(data_path)
-    doc = build_document(tpl, data, profile, file=source)
+            source = STDIN_NAME if str(data_path) == "-" else str(data_path)
+    if overrides:
+        data = apply_overrides(tpl, data, overrides)
+    values = tpl.schema.validate(data, file=source, base_dir=base_dir)
     formats = formats_for(out, fmt)
     base = out if out is not None else Path(template_id)
     if base.suffix.lower() in (".pdf", ".docx"):
         base = base.with_suffix("")
     elif out is not None and (out.is_dir() or str(out).endswith(("/", "\\"))):
         base = out / template_id
+    if is_word_template(tpl):
+        return write_word_outputs(tpl, values, profile, base, formats, script=script, file=source)
+    doc = convert_document(build_document(tpl, values, profile, file=source, validated=True), script)
     try:
         return write_outputs(doc, base, formats, profile)
     except DocgenError as e:
@@ -44,6 +65,76 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
             e.file = source
             e.args = (e.describe(),)
         raise
+
+
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """Read ``--set field=value`` strings into a mapping (later ones win); a value starting with [ or { is YAML."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise DataError(f"无法识别「{item}」", field="--set", expected="字段=值，如 --set owner_name=张三")
+        if value.strip().startswith(("[", "{")):
+            try:
+                value = yaml.load(value, Loader=DataLoader)  # noqa: S506 - a SafeLoader subclass
+            except yaml.YAMLError as e:
+                raise DataError(f"「{key}」的值不是合法的 YAML：{getattr(e, 'problem', e)}", field="--set",
+                                expected="如 --set 'items=[{item: 物业费, amount: 100}]'") from None
+        out[key] = None if value == "" else value
+    return out
+
+
+def _put(schema: Schema, record: dict, path: list[str], value: Any, shown: str) -> dict:
+    """A copy of record with value set at path; keys are matched by name, label or alias."""
+    key = path[0]
+    f = schema.field_for(key)
+    if f is None:
+        import difflib
+        names = [x.name for x in schema.fields]
+        close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+        raise DataError(f"模板没有字段「{key}」", field=f"--set {shown}",
+                        expected=("、".join(close) + " 之一？全部字段：" if close else "") + "、".join(names))
+    record = dict(record)
+    current = None
+    for k in list(record):  # drop the same field given under its label or an alias
+        if schema.field_for(k) is f:
+            if current is None or current in ("", []):
+                current = record[k]
+            del record[k]
+    if len(path) == 1:
+        record[f.name] = value
+        return record
+    if f.type != "list":
+        raise DataError(f"字段「{f.name}」不是列表，不能用 {key}.… 的写法", field=f"--set {shown}")
+    rows = list(current) if isinstance(current, list) else ([current] if isinstance(current, dict) else [])
+    try:
+        index = int(path[1])
+    except ValueError:
+        raise DataError(f"「{path[1]}」不是条目序号", field=f"--set {shown}",
+                        expected=f"{key}.1.字段（序号从 1 开始）") from None
+    if not 1 <= index <= len(rows) + 1:
+        raise DataError(f"{key} 只有 {len(rows)} 条，没有第 {index} 条", field=f"--set {shown}",
+                        expected=f"1 到 {len(rows) + 1}（{len(rows) + 1} 表示新加一条）")
+    if index == len(rows) + 1:
+        rows.append({})
+    if len(path) == 2:
+        rows[index - 1] = value
+    elif len(path) == 3:
+        rows[index - 1] = _put(Schema(f.fields), rows[index - 1] if isinstance(rows[index - 1], dict) else {},
+                               path[2:], value, shown)
+    else:
+        raise DataError("层级太深", field=f"--set {shown}", expected="字段=值 或 列表字段.序号.子字段=值")
+    record[f.name] = rows
+    return record
+
+
+def apply_overrides(tpl: Template, data: dict, overrides: dict | list[str]) -> dict:
+    """The data with ``--set`` values applied: field=value, or list.N.subfield=value (N from 1)."""
+    sets = parse_sets(overrides) if isinstance(overrides, list) else dict(overrides)
+    for key, value in sets.items():
+        data = _put(tpl.schema, data, str(key).split("."), value, str(key))
+    return data
 
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,

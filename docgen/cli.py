@@ -121,6 +121,11 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
            out: Optional[Path] = typer.Option(None, "--out", "-o", help="输出文件或文件名前缀；后缀 .pdf/.docx 决定格式。"),
            fmt: Optional[str] = typer.Option(None, "--format", "-f", help="pdf、docx 或 both（默认两者，或随 --out 后缀）。"),
            sample: bool = typer.Option(False, "--sample", help="用模板自带的示例数据。"),
+           sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
+                                                    help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
+                                                         "--set items.2.amount=300（列表第 2 条）。"),
+           script: Optional[str] = typer.Option(None, "--script", help="输出文字：hans 简体（默认）、hant 繁体、"
+                                                "tw 台湾正体及用语、hk 香港繁体；默认取 docgen.toml 的 [output] script。"),
            profile: Optional[Path] = ProfileOpt,
            templates: Optional[list[Path]] = TemplatesOpt,
            as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件列表。")):
@@ -128,7 +133,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     from .api import render_one
     try:
         written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
-                             profile_path=profile, templates=templates)
+                             profile_path=profile, templates=templates, overrides=sets or None, script=script)
     except DocgenError as e:
         fail(e)
     if as_json:

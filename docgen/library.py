@@ -43,6 +43,9 @@ class Template:
 
     def body(self) -> str:
         """The body text."""
+        if self.body_file.lower().endswith(".docx"):
+            raise TemplateError("这是 Word 模板，正文不是文本", file=str(self.body_path),
+                                expected="用 docgen render 渲染（Word 模板走 docxtpl）")
         return self.body_path.read_text(encoding="utf-8")
 
 
@@ -161,5 +164,5 @@ class Library:
 def _peek_id(yml: Path) -> str | None:
     for line in yml.read_text(encoding="utf-8").splitlines():
         if line.startswith("id:"):
-            return line[3:].strip().strip("'\"") or None
+            return line[3:].split(" #")[0].strip().strip("'\"") or None
     return None

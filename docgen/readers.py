@@ -409,8 +409,17 @@ def _float_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     return loader.construct_yaml_float(node)
 
 
+def _date_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    # 2026-13-45 looks like a date to YAML but is none: keep the text so validation names the field
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return node.value
+
+
 DataLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 DataLoader.add_constructor("tag:yaml.org,2002:float", _float_or_text)
+DataLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 
 def _load_yaml(text: str, name: str) -> Any:
