@@ -1,4 +1,107 @@
-"""CLI commands: exam (registered on docgen.cli.app)."""
+"""CLI commands: exam import | build | grade (registered on docgen.cli.app as `docgen exam`)."""
 from __future__ import annotations
 
-from .cli import app  # noqa: F401
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import ProfileOpt, app, console, err, fail
+from .errors import DocgenError
+
+exam_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                       help="培训考核：题库 → 多版本试卷、参考答案、答题卡；答卷 → 成绩与试题分析。")
+app.add_typer(exam_app, name="exam")
+
+
+@exam_app.command("import")
+def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、Aiken（.txt）或 Excel（.xlsx/.csv）题目文件。"),
+               out: Path = typer.Option(..., "--out", "-o", help="写出的 YAML 题库文件。"),
+               fmt: Optional[str] = typer.Option(None, "--format", "-f", help="gift、aiken 或 xlsx（默认按后缀判断）。"),
+               tag: Optional[list[str]] = typer.Option(None, "--tag", help="给每道题加上的标签（可多次给出）。"),
+               difficulty: Optional[str] = typer.Option(None, "--difficulty", help="给每道题设定的难度：易、中、难。"),
+               as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果。")):
+    """把 GIFT、Aiken 或 Excel 题目导入为 YAML 题库（格式错误的题逐条报告文件和行号）。"""
+    from .exam.api import import_bank
+    try:
+        bank = import_bank(source, out, fmt=fmt, tags=tag, difficulty=difficulty)
+    except DocgenError as e:
+        fail(e)
+    counts: dict[str, int] = {}
+    for q in bank.questions:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    if as_json:
+        print(json.dumps({"written": str(out), "questions": len(bank.questions), "types": counts}, ensure_ascii=False))
+        return
+    from .exam.bank import TYPE_NAMES
+    detail = "，".join(f"{TYPE_NAMES[t]} {n}" for t, n in counts.items())
+    console.print(f"已导入 {len(bank.questions)} 道题（{detail}）→ {out}", highlight=False)
+
+
+@exam_app.command()
+def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件夹、GIFT、Aiken、XLSX；或内置题库名 sample。"),
+          out: Path = typer.Option(..., "--out", "-o", help="输出文件夹。"),
+          spec: Optional[Path] = typer.Option(None, "--spec", help="组卷规格 YAML（大题、题数、分值、标签、难度搭配）。"),
+          versions: int = typer.Option(2, "--versions", "-n", help="版本数（A、B、…卷）。"),
+          seed: Optional[int] = typer.Option(None, "--seed", help="随机种子；相同题库、规格和种子生成相同的试卷。"),
+          fmt: Optional[str] = typer.Option(None, "--format", "-f", help="试卷和答案的格式：pdf、docx 或 both（默认）。"),
+          bank_format: Optional[str] = typer.Option(None, "--bank-format", help="题库格式：yaml、gift、aiken、xlsx（默认按后缀）。"),
+          profile: Optional[Path] = ProfileOpt,
+          as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件。")):
+    """按规格从题库组卷：每个版本的试卷、参考答案及评分标准、答题卡，以及全部版本的 key.json。"""
+    from .exam.api import build_exam
+    try:
+        result = build_exam(bank, out, spec_path=spec, versions=versions, seed=seed, fmt=fmt,
+                            bank_format=bank_format, profile_path=profile)
+    except DocgenError as e:
+        fail(e)
+    paper = result.papers[0]
+    if as_json:
+        print(json.dumps({"seed": result.seed, "versions": [p.version for p in result.papers],
+                          "questions": len(paper.items()), "full_marks": str(paper.total),
+                          "written": [str(f) for f in result.files]}, ensure_ascii=False, indent=1))
+        return
+    for f in result.files:
+        console.print(f"已生成 {f}", highlight=False)
+    console.print(f"共 {len(result.papers)} 个版本，每卷 {len(paper.items())} 题、满分 {paper.total} 分；"
+                  f"种子 {result.seed}（加 --seed {result.seed} 可重新生成相同试卷）。", highlight=False)
+
+
+@exam_app.command()
+def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.json。"),
+          responses: Path = typer.Argument(..., help="答卷表（CSV 或 XLSX）：每人一行，姓名、版本、每题一列。"),
+          out: Path = typer.Option(..., "--out", "-o", help="输出文件夹。"),
+          pass_mark: str = typer.Option("70", "--pass-mark", help="及格线（百分制，默认 70）。"),
+          partial: str = typer.Option("none", "--partial",
+                                      help="多选题计分：none 全对才得分（默认）；half 少选得一半；ratio 少选按选对比例得分。错选一律 0 分。"),
+          sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX 的工作表名（默认第一个）。"),
+          title: str = typer.Option("考试成绩分析报告", "--title", help="报告标题。"),
+          profile: Optional[Path] = ProfileOpt,
+          as_json: bool = typer.Option(False, "--json", help="以 JSON 输出汇总结果。")):
+    """评分：客观题自动判分、主观题读取得分列；输出成绩表、试题分析（难度、区分度、KR-20）和 PDF 报告。"""
+    from .exam.api import grade_exam
+    try:
+        res, files = grade_exam(key, responses, out, pass_mark=pass_mark, partial=partial, sheet=sheet,
+                                title=title, profile_path=profile)
+    except DocgenError as e:
+        fail(e)
+    s = res.summary()
+    if as_json:
+        print(json.dumps({"summary": s, "errors": [e.describe() for e in res.errors],
+                          "unused_columns": res.unused_columns, "written": [str(f) for f in files]},
+                         ensure_ascii=False, indent=1))
+    else:
+        for e in res.errors[:20]:
+            err.print(f"[red]未评分：[/]{e.describe()}", highlight=False, soft_wrap=True)
+        if len(res.errors) > 20:
+            err.print(f"……另有 {len(res.errors) - 20} 行错误", highlight=False)
+        if res.unused_columns:
+            err.print("[yellow]未使用的列：[/]" + "、".join(res.unused_columns), highlight=False)
+        for f in files:
+            console.print(f"已生成 {f}", highlight=False)
+        if s["candidates"]:
+            console.print(f"{s['candidates']} 人参加，平均 {s['mean']} 分，及格 {s['passed']} 人（{s['pass_rate']}%），"
+                          f"KR-20 = {s['kr20'] if s['kr20'] is not None else '无法计算'}。", highlight=False)
+    if res.errors:
+        raise typer.Exit(1)

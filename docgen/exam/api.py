@@ -1,0 +1,71 @@
+"""Library functions behind `docgen exam import | build | grade` (tests call these too)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from ..profile import load_profile
+from ..render import atomic_write, formats_for, write_outputs
+from .bank import Bank, dump_bank, load_bank
+from .build import Paper, build_papers, key_json, load_spec
+from .grade import GradeResult, grade
+from .importers import import_file
+from .layout import key_document, paper_document, sheet_document
+from .report import write_reports
+
+
+def import_bank(source: Path, out: Path, *, fmt: str | None = None, tags: list[str] | None = None,
+                difficulty: str | None = None) -> Bank:
+    """Convert a GIFT, Aiken or XLSX file into a YAML bank at out; returns the bank."""
+    bank = import_file(source, fmt=fmt, tags=tags, difficulty=difficulty)
+    from .bank import check_unique
+    check_unique(bank.questions)
+    text = dump_bank(bank)
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return bank
+
+
+@dataclass
+class BuildResult:
+    """What `exam build` made."""
+    papers: list[Paper]
+    files: list[Path]
+    seed: int
+
+
+def _org_name(profile) -> str:
+    return profile.org.get("office") or profile.org.get("name") or ""
+
+
+def build_exam(bank_path: Path | str, out: Path, *, spec_path: Path | None = None, versions: int = 2,
+               seed: int | None = None, fmt: str | None = None, bank_format: str | None = None,
+               profile_path: Path | None = None) -> BuildResult:
+    """Build every version's paper, key and answer sheet into out/, plus key.json."""
+    bank = load_bank(bank_path, fmt=bank_format)
+    spec = load_spec(spec_path, bank)
+    papers = build_papers(bank, spec, versions=versions, seed=seed)
+    profile = load_profile(profile_path)
+    org = _org_name(profile)
+    formats = formats_for(None, fmt)
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    for p in papers:
+        files += write_outputs(paper_document(p, org), out / f"paper-{p.version}", formats, profile)
+        files += write_outputs(key_document(p, org), out / f"key-{p.version}", formats, profile)
+        files += write_outputs(sheet_document(p, org), out / f"sheet-{p.version}", ("pdf",), profile)
+    text = key_json(papers)
+    atomic_write(out / "key.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    files.append(out / "key.json")
+    return BuildResult(papers, files, papers[0].seed)
+
+
+def grade_exam(key_path: Path, responses: Path, out: Path, *, pass_mark: Decimal | int | str = 70,
+               partial: str = "none", sheet: str | None = None, title: str = "考试成绩分析报告",
+               profile_path: Path | None = None) -> tuple[GradeResult, list[Path]]:
+    """Grade responses against key.json and write the score list, item analysis and report into out/."""
+    from ..typography import fontset
+    res = grade(key_path, responses, pass_mark=pass_mark, partial=partial, sheet=sheet)
+    profile = load_profile(profile_path)
+    files = write_reports(res, out, title=title, org_name=_org_name(profile), fonts=fontset(profile.fonts))
+    return res, files

@@ -1,0 +1,303 @@
+"""Exam layouts as document-model Documents: the paper (试卷), the key (参考答案及评分标准), the answer sheet.
+
+The writers draw them, so every layout comes in PDF and DOCX. The paper never carries an
+answer: brackets and blanks are empty, model answers and scoring points go only to the key.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import model as m
+from ..formatting import cn_number
+from .bank import BLANK, BRACKET, LETTERS
+from .build import Item, Paper, Section, fmt_points
+
+SMALL = 10.5      # 五号
+BODY = 12.0       # 小四
+ANSWER_BRACKET = "（\u3000\u3000）"
+
+
+def page_setup(seal_line: bool = False) -> m.PageSetup:
+    """A4 for exam papers: 小四 text, narrower margins than letters, page numbers always."""
+    return m.PageSetup(top=20 * m.MM, bottom=20 * m.MM, left=(34 if seal_line else 22) * m.MM,
+                       right=20 * m.MM, body_size=BODY, line_spacing=1.6, page_numbers="always",
+                       seal_line=seal_line)
+
+
+def text_chars(page: m.PageSetup, size: float | None = None) -> int:
+    """How many full-width characters fit on one line of the text block."""
+    size = size or page.body_size
+    return int((page.width - page.left - page.right) / size)
+
+
+def display_width(text: str) -> float:
+    """Width of text in full-width characters (Latin and digits count as half)."""
+    return sum(0.5 if ord(c) < 0x2e80 else 1.0 for c in text)
+
+
+def blank_chars(accepted: list[str]) -> int:
+    """Underline width for a blank: the longest accepted answer plus room to write, at least 4."""
+    return max(4, math.ceil(max(display_width(a) for a in accepted) * 1.3) + 2)
+
+
+def _p(text_or_inlines, *, size=None, align="left", indent=0.0, bold=False, hei=False, before=0.0, after=0.0,
+       keep=False) -> m.Paragraph:
+    inl = [m.Text(text_or_inlines)] if isinstance(text_or_inlines, str) else text_or_inlines
+    return m.Paragraph(inl, align=align, indent=indent, size=size, bold=bold, hei=hei, space_before=before,
+                       space_after=after, keep_with_next=keep)
+
+
+def _cell(text: str = "", **kw) -> m.Cell:
+    return m.Cell([m.Text(text)] if text else [], **kw)
+
+
+# ---------------------------------------------------------------- paper
+
+def stem_inlines(item: Item) -> list[m.Inline]:
+    """The numbered stem as printed on the paper: empty brackets for choice, sized underlines for blanks."""
+    q = item.question
+    head = m.Text(f"{item.number}. ")
+    if q.type in ("single", "multiple", "truefalse"):
+        if BRACKET.search(q.stem):
+            text = BRACKET.sub(ANSWER_BRACKET, q.stem, count=1)
+            text = BRACKET.sub(ANSWER_BRACKET, text)
+        else:
+            text = q.stem + ANSWER_BRACKET
+        return [head, m.Text(text)]
+    if q.type == "blank":
+        parts = BLANK.split(q.stem)
+        out: list[m.Inline] = [head]
+        for i, part in enumerate(parts):
+            if part:
+                out.append(m.Text(part))
+            if i < len(parts) - 1:
+                out.append(m.Blank(blank_chars(q.answer[i])))
+        return out
+    return [head, m.Text(q.stem), m.Text(f"（{fmt_points(item.points)}分）")]
+
+
+def option_label(i: int, text: str) -> str:
+    """'A. text'."""
+    return f"{LETTERS[i]}. {text}"
+
+
+def _item_blocks(item: Item, page: m.PageSetup) -> list[m.Block]:
+    q = item.question
+    blocks: list[m.Block] = [_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short")]
+    if q.type in ("single", "multiple"):
+        blocks.append(m.Columns([[m.Text(option_label(i, o))] for i, o in enumerate(item.options)], n=0, indent=2.0))
+    elif q.type == "short":
+        lines = min(10, max(4, int(item.points)))
+        width = text_chars(page) - 3
+        for _ in range(lines):
+            blocks.append(_p([m.Blank(width)], indent=2.0))
+    blocks.append(m.Spacer(3))
+    return [m.KeepTogether(blocks)]
+
+
+def _score_table(sections: list[Section]) -> m.Table:
+    n = len(sections)
+    header = [_cell("题号", bold=True)] + [_cell(cn_number(i + 1), bold=True) for i in range(n)] + [_cell("总分", bold=True)]
+    rows = [header, [_cell("得分")] + [_cell() for _ in range(n + 1)], [_cell("评卷人")] + [_cell() for _ in range(n + 1)]]
+    return m.Table(rows, widths=[1.6] + [1.0] * n + [1.3], size=SMALL, row_height=22, keep_together=True)
+
+
+def _fields_line(labels: list[tuple[str, int]]) -> m.Paragraph:
+    inl: list[m.Inline] = []
+    for i, (label, n) in enumerate(labels):
+        inl += [m.Text(("\u3000" if i else "") + label + "："), m.Blank(n)]
+    return _p(inl, size=BODY, align="center", after=6)
+
+
+def paper_document(paper: Paper, org_name: str = "") -> m.Document:
+    """The exam paper for one version (no answers)."""
+    spec = paper.spec
+    page = page_setup(spec.seal_line)
+    blocks: list[m.Block] = []
+    if org_name:
+        blocks.append(_p(org_name, size=SMALL, align="center"))
+    title = f"{paper.title}（{paper.version}卷）"
+    blocks.append(m.Heading(1, [m.Text(title)], size=18))
+    if spec.subtitle:
+        blocks.append(_p(spec.subtitle, size=SMALL, align="center"))
+    info = []
+    if spec.duration:
+        info.append(f"考试时间：{spec.duration}分钟")
+    info.append(f"满分：{fmt_points(paper.total)}分")
+    blocks.append(_p("\u3000\u3000".join(info), size=SMALL, align="center", after=4))
+    blocks.append(_fields_line([("姓名", 5), ("部门", 7), ("工号", 5), ("日期", 7)]))
+    blocks.append(_score_table(paper.sections))
+    if spec.notes:
+        notes = [m.Text("考生须知：", bold=True)]
+        for i, note in enumerate(spec.notes, 1):
+            notes.append(m.Text(f"{i}. {note}"))
+        if spec.seal_line:
+            notes.append(m.Text(f"{len(spec.notes) + 1}. 密封线内不要答题。"))
+        blocks.append(_p(notes, size=SMALL, align="justify", before=6, after=4))
+    for si, section in enumerate(paper.sections):
+        blocks.append(_p(section.heading(si), hei=True, bold=True, before=8, keep=True))
+        if section.instructions:
+            blocks.append(_p(f"（{section.instructions}。）", size=SMALL, indent=2.0, keep=True))
+        for item in section.items:
+            blocks.extend(_item_blocks(item, page))
+    return m.Document(blocks, page=page, title=title)
+
+
+# ---------------------------------------------------------------- key
+
+def tf_mark(value: bool) -> str:
+    """√ or ×."""
+    return "√" if value else "×"
+
+
+def _answer_table(items: list[Item], per_row: int = 10) -> m.Table:
+    rows = []
+    for start in range(0, len(items), per_row):
+        chunk = items[start:start + per_row]
+        pad = per_row - len(chunk)
+        rows.append([_cell("题号", bold=True)] + [_cell(str(i.number)) for i in chunk] + [_cell() for _ in range(pad)])
+        answers = []
+        for i in chunk:
+            a = i.answer()
+            answers.append(_cell(tf_mark(a) if isinstance(a, bool) else "".join(a), bold=True))
+        rows.append([_cell("答案", bold=True)] + answers + [_cell() for _ in range(pad)])
+    return m.Table(rows, widths=[1.4] + [1.0] * per_row, size=SMALL, row_height=20, keep_together=True)
+
+
+def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document:
+    """参考答案及评分标准 for one version."""
+    page = page_setup(False)
+    title = f"{paper.title}（{paper.version}卷）"
+    blocks: list[m.Block] = []
+    if org_name:
+        blocks.append(_p(org_name, size=SMALL, align="center"))
+    blocks.append(m.Heading(1, [m.Text(title)], size=18))
+    blocks.append(_p("参考答案及评分标准", size=15, align="center", hei=True, bold=True, after=4))
+    pm = pass_mark if pass_mark is not None else paper.spec.pass_mark
+    blocks.append(_p(f"满分{fmt_points(paper.total)}分，按百分制{fmt_points(pm)}分及格。组卷种子：{paper.seed}（同一题库、"
+                     f"规格和种子可重新生成完全相同的试卷）。", size=SMALL, indent=2.0, after=4))
+    for si, section in enumerate(paper.sections):
+        blocks.append(_p(section.heading(si), hei=True, bold=True, before=8, keep=True))
+        if section.type in ("single", "multiple", "truefalse"):
+            blocks.append(_answer_table(section.items))
+            if section.type == "multiple":
+                blocks.append(_p("评分：全部选对得满分；多选、少选、错选均不得分（如按部分得分阅卷，须在考前说明规则）。",
+                                 size=SMALL, indent=2.0))
+        elif section.type == "blank":
+            for item in section.items:
+                parts = []
+                for bi, alts in enumerate(item.question.answer):
+                    label = f"（{bi + 1}）" if len(item.question.answer) > 1 else ""
+                    more = f"（也可答：{'、'.join(alts[1:])}）" if len(alts) > 1 else ""
+                    parts.append(f"{label}{alts[0]}{more}")
+                each = ""
+                if len(item.question.answer) > 1:
+                    each = f"，每空{fmt_points(item.points / len(item.question.answer))}分"
+                blocks.append(_p(f"{item.number}. {'；'.join(parts)}。（{fmt_points(item.points)}分{each}）",
+                                 align="justify"))
+        else:
+            for item in section.items:
+                q = item.question
+                group: list[m.Block] = [
+                    _p([m.Text(f"{item.number}. ", bold=True), m.Text(q.stem, bold=True),
+                        m.Text(f"（{fmt_points(item.points)}分）")], align="justify", keep=True)]
+                if q.answer:
+                    group.append(_p([m.Text("参考答案：", bold=True), m.Text(q.answer)], indent=2.0, align="justify"))
+                if q.scoring:
+                    group.append(_p([m.Text("评分要点：", bold=True)], indent=2.0, keep=True))
+                    marks = "①②③④⑤⑥⑦⑧⑨⑩"
+                    for pi, sp in enumerate(q.scoring):
+                        mark = marks[pi] if pi < len(marks) else f"({pi + 1})"
+                        pts = f"（{fmt_points(sp.points)}分）" if sp.points is not None else ""
+                        group.append(_p(f"{mark}{sp.text}{pts}", indent=2.0, align="justify"))
+                blocks.append(m.KeepTogether(group))
+        explained = [i for i in section.items if i.question.explanation and section.type != "short"]
+        if explained:
+            blocks.append(_p("解析：", size=SMALL, bold=True, indent=2.0, keep=True))
+            for item in explained:
+                blocks.append(_p(f"{item.number}. {item.question.explanation}", size=SMALL, indent=2.0,
+                                 align="justify"))
+    return m.Document(blocks, page=page, title=title + "参考答案及评分标准")
+
+
+# ---------------------------------------------------------------- answer sheet
+
+def _bubbles(item: Item) -> str:
+    if item.question.type == "truefalse":
+        return "[√]\u3000[×]"
+    return " ".join(f"[{LETTERS[i]}]" for i in range(len(item.options)))
+
+
+def _bubble_table(items: list[Item]) -> m.Table:
+    widest = max(len(i.options) for i in items) if items[0].question.options else 2
+    per_row = 4 if widest <= 4 else 3 if widest <= 6 else 2
+    rows = []
+    for start in range(0, len(items), per_row):
+        chunk = items[start:start + per_row]
+        cells = []
+        for it in chunk:
+            cells += [_cell(str(it.number), bold=True), _cell(_bubbles(it), align="left")]
+        for _ in range(per_row - len(chunk)):
+            cells += [_cell(), _cell()]
+        rows.append(cells)
+    return m.Table(rows, widths=[0.55, 2.45] * per_row, size=SMALL, row_height=22)
+
+
+def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
+    """答题卡: bubbles for choice and true/false, boxes for blanks and short answers, by question number."""
+    page = page_setup(False)
+    title = f"{paper.title}（{paper.version}卷）"
+    blocks: list[m.Block] = []
+    if org_name:
+        blocks.append(_p(org_name, size=SMALL, align="center"))
+    blocks.append(m.Heading(1, [m.Text(title)], size=18))
+    blocks.append(_p("答　题　卡", size=15, align="center", hei=True, bold=True, after=4))
+    info = m.Table([[_cell("姓名", bold=True), _cell(), _cell("部门", bold=True), _cell(), _cell("工号", bold=True),
+                     _cell(), _cell("试卷", bold=True), _cell(f"{paper.version}卷", bold=True)]],
+                   widths=[1, 2.2, 1, 2.2, 1, 2, 1, 1.2], size=SMALL, row_height=26)
+    blocks.append(info)
+    blocks.append(_p([m.Text("填涂说明：", bold=True),
+                      m.Text("选择题、判断题请将所选答案的方框涂黑或打“√”，修改时擦净或划去重选；填空题和简答题"
+                             "写在对应题号的框内；请保持卡面整洁，不要折叠。")],
+                     size=SMALL, align="justify", before=4, after=4))
+    for si, section in enumerate(paper.sections):
+        first, last = section.items[0].number, section.items[-1].number
+        rng = f"第{first}题" if first == last else f"第{first}—{last}题"
+        blocks.append(_p(f"{cn_number(si + 1)}、{section.title}（{rng}）", hei=True, bold=True, before=6, keep=True))
+        if section.type in ("single", "multiple", "truefalse"):
+            blocks.append(_bubble_table(section.items))
+        elif section.type == "blank":
+            rows = []
+            for it in section.items:
+                n = len(it.question.answer)
+                content = "\u3000" * 16 if n == 1 else "".join(f"（{k + 1}）" + "\u3000" * 9 for k in range(n))
+                rows.append([_cell(str(it.number), bold=True), _cell(content, align="left")])
+            blocks.append(m.Table(rows, widths=[0.7, 9.3], size=SMALL, row_height=26))
+        else:
+            for it in section.items:
+                height = min(10, max(4, int(it.points))) * BODY * 1.6
+                blocks.append(m.Frame([_p(f"{it.number}.（{fmt_points(it.points)}分）", size=SMALL),
+                                       m.Spacer(height)], padding=6, border_width=0.75))
+                blocks.append(m.Spacer(6))
+    return m.Document(blocks, page=page, title=title + "答题卡")
+
+
+def plain_text(doc: m.Document) -> str:
+    """All text a document prints (for checks that nothing leaks)."""
+    from ..markup import inline_text
+    out: list[str] = []
+
+    def walk(blocks):
+        for b in blocks:
+            if isinstance(b, (m.Paragraph, m.Heading)):
+                out.append(inline_text(b.inlines))
+            elif isinstance(b, m.Columns):
+                out.extend(inline_text(i) for i in b.items)
+            elif isinstance(b, m.Table):
+                out.extend(inline_text(c.inlines) for row in b.rows for c in row)
+            elif isinstance(b, (m.KeepTogether, m.Frame)):
+                walk(b.blocks)
+    walk(doc.blocks)
+    return "\n".join(out)
+
+
