@@ -216,6 +216,9 @@ class PageSetup:
     line_spacing: float = 1.5       # multiple of the font size (≈28.9 pt at 三号: 22 lines)
     page_numbers: str = "auto"      # auto (only multi-page) | always | never
     landscape: bool = False
+    # A 密封线 (seal line) in the left margin of every page, with these fill-in labels beside it.
+    seal_line: bool = False
+    seal_labels: tuple[str, ...] = ("姓名", "部门", "工号")
 
 
 @dataclass

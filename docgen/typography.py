@@ -278,7 +278,8 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
             units[-1].append(g)
         else:
             units.append([g])
-        glue_next = g.kind == "char" and g.text in NO_END
+        # An opening mark holds on to what follows it, through any blank space (（　　） stays whole).
+        glue_next = (g.kind == "char" and g.text in NO_END) or (glue_next and g.kind == "pad")
         prev = g
     return units
 

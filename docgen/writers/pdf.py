@@ -349,10 +349,45 @@ class _NumberedCanvas(rl_canvas.Canvas):
                 page = sec[1] if sec else m.PageSetup()
                 if page.page_numbers == "always" or (page.page_numbers == "auto" and total > 1):
                     self._footer(no, total, page)
+                if getattr(page, "seal_line", False):
+                    self._seal_line(page)
                 rl_canvas.Canvas.showPage(self)
             if self._dg_duplex and total % 2 and gi < len(groups) - 1:
                 rl_canvas.Canvas.showPage(self)
         rl_canvas.Canvas.save(self)
+
+    def _seal_line(self, page: m.PageSetup) -> None:
+        """A dashed 密封线 in the left margin with 密/封/线 on it and the labels' blanks outside it."""
+        size = 10.5
+        x = page.left * 0.62
+        y0, y1 = page.bottom * 0.6, page.height - page.top * 0.6
+        self.saveState()
+        self.setDash(4, 3)
+        self.setLineWidth(0.6)
+        marks = [y0 + (y1 - y0) * f for f in (0.2, 0.5, 0.8)]
+        last = y0
+        for my in marks:
+            self.line(x, last, x, my - size * 0.8)
+            last = my + size * 0.8
+        self.line(x, last, x, y1)
+        self.restoreState()
+        for ch, my in zip("线封密", marks):   # marks run bottom to top: 密封线 reads downwards
+            glyphs = shape([m.Text(ch)], self._dg_fonts, size)
+            draw_line(self, Line(glyphs, [0.0], glyphs[0].width, True), x - glyphs[0].width / 2,
+                      my - size * 0.36, size)
+        inlines: list[m.Inline] = []
+        for i, label in enumerate(page.seal_labels):
+            inlines += [m.Text(("\u3000\u3000" if i else "") + label + "："), m.Blank(9)]
+        glyphs = shape(inlines, self._dg_fonts, size)
+        xs, acc = [], 0.0
+        for g in glyphs:
+            xs.append(acc)
+            acc += g.width
+        self.saveState()
+        self.translate(page.left * 0.32, (page.height - acc) / 2)
+        self.rotate(90)   # reads bottom to top, as on a bound paper's left margin
+        draw_line(self, Line(glyphs, xs, acc, True), 0, -size * 0.36, size)
+        self.restoreState()
 
     def _footer(self, no: int, total: int, page: m.PageSetup) -> None:
         size = 10.5
