@@ -193,7 +193,8 @@ def test_cli_grade_exit_codes(files, tmp_path):
     data = json.loads(r.stdout)
     assert data["summary"]["passed"] == 2 and len(data["errors"]) == 2
     good = tmp_path / "good.csv"
-    good.write_text("\n".join(",".join(row) for row in RESPONSES[:7]) + "\n", encoding="utf-8")
+    with open(good, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(RESPONSES[:7])
     r = runner.invoke(app, ["exam", "grade", str(key), str(good), "--out", str(tmp_path / "o2")])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["exam", "grade", str(key), str(good), "--out", str(tmp_path / "o3"), "--partial", "x"])

@@ -15,6 +15,7 @@ from .build import Item, Paper, Section, fmt_points
 SMALL = 10.5      # 五号
 BODY = 12.0       # 小四
 ANSWER_BRACKET = "（\u3000\u3000）"
+FILL = "＿"
 
 
 def page_setup(seal_line: bool = False) -> m.PageSetup:
@@ -71,7 +72,9 @@ def stem_inlines(item: Item) -> list[m.Inline]:
             if part:
                 out.append(m.Text(part))
             if i < len(parts) - 1:
-                out.append(m.Blank(blank_chars(q.answer[i])))
+                # Drawn as full-width low lines (＿), as typed in Word papers: the blank stays a run of
+                # characters, so a following ，or 。 is plainly inside the line and copy-paste shows the gap.
+                out.append(m.Text(FILL * blank_chars(q.answer[i])))
         return out
     return [head, m.Text(q.stem), m.Text(f"（{fmt_points(item.points)}分）")]
 
@@ -81,9 +84,10 @@ def option_label(i: int, text: str) -> str:
     return f"{LETTERS[i]}. {text}"
 
 
-def _item_blocks(item: Item, page: m.PageSetup) -> list[m.Block]:
+def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = None) -> list[m.Block]:
     q = item.question
-    blocks: list[m.Block] = [_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short")]
+    blocks: list[m.Block] = list(head or [])
+    blocks.append(_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short"))
     if q.type in ("single", "multiple"):
         blocks.append(m.Columns([[m.Text(option_label(i, o))] for i, o in enumerate(item.options)], n=0, indent=2.0))
     elif q.type == "short":
@@ -105,7 +109,7 @@ def _score_table(sections: list[Section]) -> m.Table:
 def _fields_line(labels: list[tuple[str, int]]) -> m.Paragraph:
     inl: list[m.Inline] = []
     for i, (label, n) in enumerate(labels):
-        inl += [m.Text(("\u3000" if i else "") + label + "："), m.Blank(n)]
+        inl += [m.Text(("\u3000" if i else "") + label), m.Blank(n)]
     return _p(inl, size=BODY, align="center", after=6)
 
 
@@ -125,7 +129,7 @@ def paper_document(paper: Paper, org_name: str = "") -> m.Document:
         info.append(f"考试时间：{spec.duration}分钟")
     info.append(f"满分：{fmt_points(paper.total)}分")
     blocks.append(_p("\u3000\u3000".join(info), size=SMALL, align="center", after=4))
-    blocks.append(_fields_line([("姓名", 5), ("部门", 7), ("工号", 5), ("日期", 7)]))
+    blocks.append(_fields_line([("姓名", 5), ("部门", 6), ("工号", 5), ("日期", 6)]))
     blocks.append(_score_table(paper.sections))
     if spec.notes:
         notes = [m.Text("考生须知：", bold=True)]
@@ -135,11 +139,13 @@ def paper_document(paper: Paper, org_name: str = "") -> m.Document:
             notes.append(m.Text(f"{len(spec.notes) + 1}. 密封线内不要答题。"))
         blocks.append(_p(notes, size=SMALL, align="justify", before=6, after=4))
     for si, section in enumerate(paper.sections):
-        blocks.append(_p(section.heading(si), hei=True, bold=True, before=8, keep=True))
+        # The section heading travels inside its first question's keep-together group, so it never
+        # ends a page on its own.
+        head: list[m.Block] = [_p(section.heading(si), hei=True, bold=True, before=8, keep=True)]
         if section.instructions:
-            blocks.append(_p(f"（{section.instructions}。）", size=SMALL, indent=2.0, keep=True))
-        for item in section.items:
-            blocks.extend(_item_blocks(item, page))
+            head.append(_p(f"（{section.instructions}。）", size=SMALL, indent=2.0, keep=True))
+        for i, item in enumerate(section.items):
+            blocks.extend(_item_blocks(item, page, head if i == 0 else None))
     return m.Document(blocks, page=page, title=title)
 
 
@@ -161,7 +167,7 @@ def _answer_table(items: list[Item], per_row: int = 10) -> m.Table:
             a = i.answer()
             answers.append(_cell(tf_mark(a) if isinstance(a, bool) else "".join(a), bold=True))
         rows.append([_cell("答案", bold=True)] + answers + [_cell() for _ in range(pad)])
-    return m.Table(rows, widths=[1.4] + [1.0] * per_row, size=SMALL, row_height=20, keep_together=True)
+    return m.Table(rows, widths=[1.4] + [1.0] * per_row, size=SMALL, row_height=20)
 
 
 def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document:
@@ -177,11 +183,12 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
     blocks.append(_p(f"满分{fmt_points(paper.total)}分，按百分制{fmt_points(pm)}分及格。组卷种子：{paper.seed}（同一题库、"
                      f"规格和种子可重新生成完全相同的试卷）。", size=SMALL, indent=2.0, after=4))
     for si, section in enumerate(paper.sections):
-        blocks.append(_p(section.heading(si), hei=True, bold=True, before=8, keep=True))
+        heading = _p(section.heading(si), hei=True, bold=True, before=8, keep=True)
+        body: list[m.Block | list[m.Block]] = []
         if section.type in ("single", "multiple", "truefalse"):
-            blocks.append(_answer_table(section.items))
+            body.append(_answer_table(section.items))
             if section.type == "multiple":
-                blocks.append(_p("评分：全部选对得满分；多选、少选、错选均不得分（如按部分得分阅卷，须在考前说明规则）。",
+                body.append(_p("评分：全部选对得满分；多选、少选、错选均不得分（如按部分得分阅卷，须在考前说明规则）。",
                                  size=SMALL, indent=2.0))
         elif section.type == "blank":
             for item in section.items:
@@ -193,7 +200,7 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
                 each = ""
                 if len(item.question.answer) > 1:
                     each = f"，每空{fmt_points(item.points / len(item.question.answer))}分"
-                blocks.append(_p(f"{item.number}. {'；'.join(parts)}。（{fmt_points(item.points)}分{each}）",
+                body.append(_p(f"{item.number}. {'；'.join(parts)}。（{fmt_points(item.points)}分{each}）",
                                  align="justify"))
         else:
             for item in section.items:
@@ -210,13 +217,19 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
                         mark = marks[pi] if pi < len(marks) else f"({pi + 1})"
                         pts = f"（{fmt_points(sp.points)}分）" if sp.points is not None else ""
                         group.append(_p(f"{mark}{sp.text}{pts}", indent=2.0, align="justify"))
-                blocks.append(m.KeepTogether(group))
+                body.append(group)
         explained = [i for i in section.items if i.question.explanation and section.type != "short"]
         if explained:
-            blocks.append(_p("解析：", size=SMALL, bold=True, indent=2.0, keep=True))
+            body.append(_p("解析：", size=SMALL, bold=True, indent=2.0, keep=True))
             for item in explained:
-                blocks.append(_p(f"{item.number}. {item.question.explanation}", size=SMALL, indent=2.0,
+                body.append(_p(f"{item.number}. {item.question.explanation}", size=SMALL, indent=2.0,
                                  align="justify"))
+        # Keep the heading with the first thing under it. Groups (lists) stay on one page; they are
+        # never nested, because ReportLab pushes a keep-together inside another to a new page.
+        first = body[0] if body and isinstance(body[0], list) else body[:1]
+        groups = [[heading] + first] + [b if isinstance(b, list) else [b] for b in body[1:]]
+        for g in groups:
+            blocks.append(m.KeepTogether(g) if len(g) > 1 or isinstance(g[0], m.Table) else g[0])
     return m.Document(blocks, page=page, title=title + "参考答案及评分标准")
 
 
