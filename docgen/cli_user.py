@@ -61,6 +61,6 @@ def lint(path: str = typer.Argument(..., help="模板文件夹（或其中的 te
                 err.print(f"    [dim]提示：{escape(p.hint)}[/]", highlight=False, soft_wrap=True)
         err.print(f"共 {len(problems)} 个问题。", highlight=False)
     else:
-        console.print(f"✓ {path}：没有发现问题。", highlight=False)
+        console.print(f"✓ {path}：没有发现问题。", highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(1)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, meta, nodes
+from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.sandbox import SecurityError
 
 from . import model as m
 from .errors import DataError, DocgenError, TemplateError
@@ -167,6 +168,38 @@ def unclosed_block_line(env, source: str) -> int | None:
     except TemplateSyntaxError:
         return None
     return stack[-1][1] if stack else None
+
+
+def _guarded(ast: nodes.Template) -> set[str]:
+    """Names the body itself treats as optional: `x | default(…)`, `x is defined`."""
+    out = {f.node.name for f in ast.find_all(nodes.Filter)
+           if f.name in ("default", "d") and isinstance(f.node, nodes.Name)}
+    out |= {t.node.name for t in ast.find_all(nodes.Test)
+            if t.name in ("defined", "undefined") and isinstance(t.node, nodes.Name)}
+    return out
+
+
+def _assigned(ast: nodes.Template) -> set[str]:
+    """Names the template sets itself: {% set %}, for-loop targets, macros and imports."""
+    out = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    out |= {m.name for m in ast.find_all(nodes.Macro)}
+    for imp in ast.find_all(nodes.FromImport):
+        out |= {n if isinstance(n, str) else n[1] for n in imp.names}
+    out |= {imp.target for imp in ast.find_all(nodes.Import)}
+    return out
+
+
+def _template_frame(tb, body: Path) -> tuple[str, int | None]:
+    """The innermost template file and line in a traceback (Jinja rewrites frames to point at templates)."""
+    where: tuple[str, int | None] = (str(body), None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name == "<template>":
+            where = (str(body), tb.tb_lineno)
+        elif name.endswith((".md", ".txt", ".j2")) and Path(name).is_file():
+            where = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
 
 
 def _name_lines(ast: nodes.Template, name: str) -> list[int]:
@@ -361,44 +394,51 @@ class _Linter:
     def check_names(self, body: Path, ast: nodes.Template, env, word: bool) -> set[str]:
         declared = {f.name: f for f in self.fields}
         known = CONTEXT_NAMES | set(env.globals) | ({"image"} if word else set())
-        used: set[str] = set()
-        undeclared: set[str] = set()
+        sources = self.included(body, ast, env)
+        used = set().union(*(meta.find_undeclared_variables(tree) for _, tree in sources))
+        # a name set anywhere in the chain ({% set receipt_title = … %} before an include) is no field
+        assigned = set().union(*(_assigned(tree) for _, tree in sources))
+        undeclared = used - known - set(declared) - assigned - set().union(*(_guarded(t) for _, t in sources))
+        # Shared partials are written for many templates and may use names in branches this one never takes;
+        # the test render reports the ones that do matter.  The body's own names are checked one by one.
+        undeclared &= meta.find_undeclared_variables(ast)
+        for name in sorted(undeclared):
+            lines = _name_lines(ast, name)
+            more = f"（第 {'、'.join(map(str, lines[1:]))} {'段' if word else '行'}也用到了）" if len(lines) > 1 else ""
+            self.add(body, lines[0] if lines else None, f"正文用了未声明的字段「{name}」{more}",
+                     self._undeclared_hint(name), "undeclared", word)
+        for file, tree in sources:
+            self.check_record_keys(file, tree, word and file == str(body))
+        for name in declared:
+            if name not in used:
+                self.add(self.yml, yaml_line(self.root, "fields", name), f"字段「{name}」已声明，但正文没有用到",
+                         f"在正文中用 {{{{ {name} }}}} 引用它，或从 fields 中删除", "unused")
+        return undeclared
+
+    def included(self, body: Path, ast: nodes.Template, env) -> list[tuple[str, nodes.Template]]:
+        """The body and every file it includes or imports (recursively), parsed; broken ones are reported."""
         sources: list[tuple[str, nodes.Template]] = [(str(body), ast)]
         seen: set[str] = set()
         i = 0
         while i < len(sources):
             file, tree = sources[i]
             i += 1
-            names = meta.find_undeclared_variables(tree)
-            used |= names
-            for name in sorted(names - known - set(declared)):
-                undeclared.add(name)
-                lines = _name_lines(tree, name)
-                more = f"（第 {'、'.join(map(str, lines[1:]))} {'段' if word else '行'}也用到了）" if len(lines) > 1 else ""
-                self.add(file, lines[0] if lines else None, f"正文用了未声明的字段「{name}」{more}",
-                         self._undeclared_hint(name), "undeclared", word and file == str(body))
-            self.check_record_keys(file, tree, word and file == str(body))
-            for inc in tree.find_all(nodes.Include):
-                if not isinstance(inc.template, nodes.Const):
+            for inc in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+                if not isinstance(inc.template, nodes.Const) or str(inc.template.value) in seen:
                     continue
                 name = str(inc.template.value)
-                if name in seen:
-                    continue
                 seen.add(name)
                 try:
                     text, filename, _ = env.loader.get_source(env, name)
                     sources.append((filename or name, env.parse(text)))
                 except TemplateNotFound:
-                    self.add(file, inc.lineno, f"include 的文件不存在：{name}",
-                             "路径相对于模板根目录，如 _partials/x.md 或 其他模板id/body.md", "include")
+                    if not getattr(inc, "ignore_missing", False):
+                        self.add(file, inc.lineno, f"include 的文件不存在：{name}",
+                                 "路径相对于模板根目录，如 _partials/x.md 或 其他模板id/body.md", "include")
                 except TemplateSyntaxError as e:
                     self.add(e.filename or name, e.lineno, f"模板语法错误：{e.message}", _jinja_hint(e.message or ""),
                              "syntax")
-        for name, f in declared.items():
-            if name not in used:
-                self.add(self.yml, yaml_line(self.root, "fields", name), f"字段「{name}」已声明，但正文没有用到",
-                         f"在正文中用 {{{{ {name} }}}} 引用它，或从 fields 中删除", "unused")
-        return undeclared
+        return sources
 
     def _undeclared_hint(self, name: str) -> str:
         for f in self.fields:
@@ -432,7 +472,7 @@ class _Linter:
                              "undeclared", paragraph)
 
     # -- test render
-    def test_render(self, body: Path, values: dict, word: bool, blanks: set[str]) -> None:
+    def test_render(self, body: Path, values: dict, word: bool, blanks: set[str], env) -> None:
         try:
             tpl = load_template(self.folder, source="lint")
         except TemplateError as e:
@@ -444,17 +484,24 @@ class _Linter:
         if word:
             self.render_word(tpl, values)
         else:
-            self.render_markup(tpl, body, values)
+            self.render_markup(tpl, body, values, env)
 
-    def render_markup(self, tpl, body: Path, values: dict) -> None:
+    def render_markup(self, tpl, body: Path, values: dict, env) -> None:
         from .markup import Resources, inline_text, parse
-        from .render import pdf_bytes, render_markup
+        from .render import context, pdf_bytes
         from .writers.docx import DocxFonts, write_docx
 
         try:
-            text = render_markup(tpl, values, self.profile, file=str(self.yml) + " (sample)")
-        except DocgenError as e:
-            self.add(e.file or body, e.row, f"试渲染示例时出错：{e.message}", e.expected or "", "render")
+            text = env.from_string(tpl.body()).render(context(tpl, values, self.profile))
+        except Exception as e:  # noqa: BLE001 - every failure of the body is a finding with its place
+            file, line = _template_frame(e.__traceback__, body)
+            if isinstance(e, TemplateSyntaxError):
+                file, line = e.filename or file, e.lineno
+            message = {UndefinedError: "引用了未定义的名称", TemplateNotFound: "include 的文件不存在",
+                       SecurityError: "做了不允许的操作"}.get(type(e), "出错")
+            detail = getattr(e, "message", None) or str(e)
+            self.add(file, line, f"试渲染示例时{message}：{detail}",
+                     "检查这一行用到的字段名、列表列名和过滤器" if isinstance(e, UndefinedError) else "", "render")
             return
         try:
             blocks = parse(text, Resources(base_dir=tpl.folder, seal=self.profile.seal, source=str(body)))
@@ -536,7 +583,7 @@ def lint_template(path: str | Path, *, profile: Profile | None = None, render: b
         if ast is not None:
             blanks = linter.check_names(body, ast, env, word)
             if render and not linter.blocking:
-                linter.test_render(body, values, word, blanks)
+                linter.test_render(body, values, word, blanks, env)
     return sorted(linter.problems, key=lambda p: (p.file != str(linter.yml), p.file, p.line or 0))
 
 

@@ -19,9 +19,52 @@ _ALIASES = {"zh-hans": "hans", "zh-cn": "hans", "simplified": "hans", "简体": 
             "zh-hant": "hant", "traditional": "hant", "繁体": "hant", "繁體": "hant",
             "zh-tw": "tw", "taiwan": "tw", "台湾": "tw", "zh-hk": "hk", "zh-mo": "hk", "hongkong": "hk",
             "香港": "hk", "mo": "hk", "澳门": "hk"}
-# OpenCC's Taiwan phrase table is written for software (发布→釋出 as in "release a version");
-# for notices and letters the ordinary Taiwan words are kept instead.
-_TW_KEEP = {"釋出": "發布"}
+# OpenCC's Taiwan phrase table (s2twp) mixes everyday Taiwan words (信息→資訊, 打印→列印, 自行车→腳踏車)
+# with computing senses that are wrong in an office letter: 项目→專案, 窗口→視窗, 设备→裝置, 运行→執行,
+# 对象→物件, 社区→社群, 法律程序→法律程式, 文件→檔案, 代码→程式碼, 局部→區域性, 设置→設定.  These words
+# (in their Traditional form, as the Taiwan step sees them) are kept; 發佈/審覈 get the Taiwan forms 發布/審核.
+_TW_KEEP = ("項目", "窗口", "設備", "運行", "對象", "社區", "程序", "進程", "文件", "代碼", "局部", "全局", "設置",
+            "支持", "保存", "發送", "連接", "類型", "分區", "消息", "聲明", "註銷", "權限", "參數", "用戶", "接口",
+            "循環", "菜單", "調度", "調用", "高級", "低級", "查看", "優化", "集羣", "端口")
+_TW_FORMS = {"發佈": "發布", "審覈": "審核"}
+
+
+def _tw_config() -> str:
+    """An OpenCC config: s2twp with the kept words placed ahead of the Taiwan phrase table."""
+    import atexit
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    import opencc
+
+    share = getattr(opencc, "_opencc_share_dir", None) or os.path.join(os.path.dirname(opencc.__file__),
+                                                                        "clib", "share", "opencc")
+    with open(os.path.join(share, "s2twp.json"), encoding="utf-8") as fh:
+        cfg = json.load(fh)
+
+    def absolute(d: dict) -> None:
+        if d.get("type") == "ocd2":
+            d["file"] = os.path.join(share, d["file"])
+        for sub in d.get("dicts", []):
+            absolute(sub)
+
+    for n in cfg.get("normalization", []):
+        absolute(n["dict"])
+    absolute(cfg["segmentation"]["dict"])
+    for step in cfg["conversion_chain"]:
+        absolute(step["dict"])
+    folder = tempfile.mkdtemp(prefix="docgen-opencc-")
+    atexit.register(shutil.rmtree, folder, True)
+    keep = os.path.join(folder, "tw-keep.txt")
+    with open(keep, "w", encoding="utf-8") as fh:
+        fh.writelines(f"{w}\t{_TW_FORMS.get(w, w)}\n" for w in (*_TW_KEEP, *_TW_FORMS))
+    cfg["conversion_chain"][-1]["dict"]["dicts"].insert(0, {"type": "text", "file": keep})
+    path = os.path.join(folder, "s2twp-docgen.json")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(cfg, fh, ensure_ascii=False)
+    return path
 
 
 def normalize(script: str | None, *, where: str = "--script") -> str:
@@ -44,16 +87,7 @@ def converter(script: str) -> Callable[[str], str]:
         import opencc
     except ImportError:  # pragma: no cover - opencc is a declared dependency
         raise DataError("繁体输出需要 OpenCC", field="--script", expected="pip install opencc") from None
-    cc = opencc.OpenCC(config)
-    if config != "s2twp":
-        return cc.convert
-
-    def convert(text: str) -> str:
-        out = cc.convert(text)
-        for bad, good in _TW_KEEP.items():
-            out = out.replace(bad, good)
-        return out
-    return convert
+    return opencc.OpenCC(_tw_config() if config == "s2twp" else config).convert
 
 
 def convert_text(text: str, script: str) -> str:

@@ -183,8 +183,23 @@ def test_cli_missing_path_is_usage_error(tmp_path):
 
 
 def test_builtin_templates_lint_clean_by_id():
-    for tid in ("wall-cleaning-notice", "fee-dunning-notice", "renovation-permit"):
+    # the core three, and templates that share partials ({% set %} before {% include %}, macros, bundles)
+    for tid in ("wall-cleaning-notice", "fee-dunning-notice", "renovation-permit", "delivery-receipt",
+                "demand-letter", "move-in-packet"):
         assert [p.describe() for p in lint_template(tid)] == []
+
+
+def test_typo_in_a_partial_is_found_by_the_test_render(tmp_path):
+    root = tmp_path / "templates"
+    folder = new_template("receipt-copy", dest=root, from_id="delivery-receipt")
+    (root / "_partials").mkdir()
+    src = Path(__file__).resolve().parents[1] / "docgen" / "templates" / "_partials" / "delivery-receipt.md"
+    partial = root / "_partials" / "delivery-receipt.md"
+    partial.write_text(src.read_text(encoding="utf-8").replace("{{ receipt_title }}", "{{ reciept_title }}"),
+                       encoding="utf-8")
+    [p] = lint_template(folder)
+    assert p.code == "render" and p.file == str(partial) and p.line == line_of(partial, "reciept_title")
+    assert "reciept_title" in p.message
 
 
 def test_source_line_prefers_literal_text():
