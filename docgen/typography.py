@@ -40,6 +40,22 @@ def _to_unicode_cmap(fontname, subset):
 
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
+# ---------------------------------------------------------------- subsetting speed
+# Batch runs write thousands of small PDFs, each embedding subsets of 10-20 MB CJK faces, and
+# ReportLab copies a whole table (20 MB of glyf) every time it makes a subset: keep one copy.
+# (Faces are also registered with asciiReadable=0, so a subset holds only the characters drawn
+# instead of all of ASCII as well: half the size, same text.)
+
+def _cached_table(self, tag, _get=ttfonts.TTFontFile.get_table):
+    tables = self.__dict__.setdefault("_dg_tables", {})
+    data = tables.get(tag)
+    if data is None:
+        data = tables[tag] = _get(self, tag)
+    return data
+
+
+ttfonts.TTFontFile.get_table = _cached_table
+
 # ---------------------------------------------------------------- punctuation classes
 
 NO_START = set("，。、；：？！）》」』】〕〉…‥’”％‰,.;:?!)]}%·ー～")
@@ -107,7 +123,7 @@ class Face:
                         pdfmetrics.getFont(name)
                     except KeyError:
                         try:
-                            pdfmetrics.registerFont(ttfonts.TTFont(name, str(self.path)))
+                            pdfmetrics.registerFont(ttfonts.TTFont(name, str(self.path), asciiReadable=0))
                         except Exception as e:  # noqa: BLE001 - any font parsing error
                             raise FontError(f"无法载入字体文件：{e}", file=str(self.path),
                                             expected="TrueType 轮廓（glyf）的 .ttf/.ttc 字体") from None
