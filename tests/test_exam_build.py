@@ -273,3 +273,18 @@ def test_answer_bracket_never_splits(width_chars):
     lines = break_lines(glyphs, width_chars * 12 + 0.1)
     texts = ["".join(g.text or ("\u3000" if g.kind == "pad" else "") for g in l.glyphs) for l in lines]
     assert any(ANSWER_BRACKET + "。" in t for t in texts), texts
+
+
+def test_docx_keep_together_chains_only_its_own_paragraphs(tmp_path):
+    """In Word a question stays on one page: its paragraphs keep with the next, the last one does not."""
+    from docx import Document as read_docx
+    from docx.oxml.ns import qn
+    from docgen.writers.docx import write_docx
+    doc = m.Document([m.Paragraph([m.Text("前")]),
+                      m.KeepTogether([m.Paragraph([m.Text("题干")]), m.Paragraph([m.Text("横线一")]),
+                                      m.Paragraph([m.Text("横线二")])]),
+                      m.Paragraph([m.Text("下一题")])])
+    write_docx(doc, tmp_path / "k.docx")
+    paras = read_docx(str(tmp_path / "k.docx")).paragraphs
+    keep = {p.text: p._p.pPr is not None and p._p.pPr.find(qn("w:keepNext")) is not None for p in paras}
+    assert keep == {"前": False, "题干": True, "横线一": True, "横线二": False, "下一题": False}

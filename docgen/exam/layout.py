@@ -113,10 +113,11 @@ def _fields_line(labels: list[tuple[str, int]]) -> m.Paragraph:
     return _p(inl, size=BODY, align="center", after=6)
 
 
-def paper_document(paper: Paper, org_name: str = "") -> m.Document:
-    """The exam paper for one version (no answers)."""
+def paper_document(paper: Paper, org_name: str = "", seal_line: bool | None = None) -> m.Document:
+    """The exam paper for one version (no answers); seal_line overrides the spec (the DOCX has none)."""
     spec = paper.spec
-    page = page_setup(spec.seal_line)
+    seal = spec.seal_line if seal_line is None else seal_line
+    page = page_setup(seal)
     blocks: list[m.Block] = []
     if org_name:
         blocks.append(_p(org_name, size=SMALL, align="center"))
@@ -135,7 +136,7 @@ def paper_document(paper: Paper, org_name: str = "") -> m.Document:
         notes = [m.Text("考生须知：", bold=True)]
         for i, note in enumerate(spec.notes, 1):
             notes.append(m.Text(f"{i}. {note}"))
-        if spec.seal_line:
+        if seal:
             notes.append(m.Text(f"{len(spec.notes) + 1}. 密封线内不要答题。"))
         blocks.append(_p(notes, size=SMALL, align="justify", before=6, after=4))
     for si, section in enumerate(paper.sections):
@@ -276,22 +277,23 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
     for si, section in enumerate(paper.sections):
         first, last = section.items[0].number, section.items[-1].number
         rng = f"第{first}题" if first == last else f"第{first}—{last}题"
-        blocks.append(_p(f"{cn_number(si + 1)}、{section.title}（{rng}）", hei=True, bold=True, before=6, keep=True))
+        heading = _p(f"{cn_number(si + 1)}、{section.title}（{rng}）", hei=True, bold=True, before=6, keep=True)
         if section.type in ("single", "multiple", "truefalse"):
-            blocks.append(_bubble_table(section.items))
+            blocks.append(m.KeepTogether([heading, _bubble_table(section.items)]))
         elif section.type == "blank":
             rows = []
             for it in section.items:
                 n = len(it.question.answer)
                 content = "\u3000" * 16 if n == 1 else "".join(f"（{k + 1}）" + "\u3000" * 9 for k in range(n))
                 rows.append([_cell(str(it.number), bold=True), _cell(content, align="left")])
-            blocks.append(m.Table(rows, widths=[0.7, 9.3], size=SMALL, row_height=26))
+            blocks.append(m.KeepTogether([heading, m.Table(rows, widths=[0.7, 9.3], size=SMALL, row_height=26)]))
         else:
-            for it in section.items:
+            for i, it in enumerate(section.items):
                 height = min(10, max(4, int(it.points))) * BODY * 1.6
-                blocks.append(m.Frame([_p(f"{it.number}.（{fmt_points(it.points)}分）", size=SMALL),
-                                       m.Spacer(height)], padding=6, border_width=0.75))
-                blocks.append(m.Spacer(6))
+                box = m.Frame([_p(f"{it.number}.（{fmt_points(it.points)}分）", size=SMALL), m.Spacer(height)],
+                              padding=6, border_width=0.75)
+                # Kept together (with the heading, for the first box): a box moves to the next page whole.
+                blocks.append(m.KeepTogether(([heading] if i == 0 else []) + [box, m.Spacer(6)]))
     return m.Document(blocks, page=page, title=title + "答题卡")
 
 

@@ -217,9 +217,13 @@ class _Writer:
                 cell.add_paragraph()
             self._after_table(c)
         elif isinstance(b, m.KeepTogether):
-            start = len(c._element)
+            # Paragraphs live in w:body (not w:document) and go in before its closing sectPr: count
+            # from there, so every new paragraph but the last keeps with the next, nothing outside.
+            parent = c._element.body if c._element.tag == qn("w:document") else c._element
+            tail = 1 if len(parent) and parent[-1].tag == qn("w:sectPr") else 0
+            start = len(parent) - tail
             self.blocks(c, b.blocks)
-            for el in list(c._element)[start:-1]:
+            for el in list(parent)[start:len(parent) - tail - 1]:
                 if el.tag == qn("w:p"):
                     ppr = el.get_or_add_pPr()
                     kn = OxmlElement("w:keepNext")
