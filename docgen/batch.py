@@ -17,6 +17,7 @@ ledger.  ``manifest.csv`` lists every data line of the input with what became of
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 import multiprocessing as mp
@@ -394,13 +395,22 @@ class PdfJoiner:
 # The engine
 # --------------------------------------------------------------------------- #
 
-def _digest(tpl: Template, profile: Profile, data: dict, formats: tuple[str, ...]) -> str:
+def _setting_digest(tpl: Template, profile: Profile, formats: tuple[str, ...]) -> bytes:
+    """What, besides a record, decides its output: template files, organisation profile, formats."""
     h = hashlib.sha256()
-    h.update(tpl.body_path.read_bytes())
-    h.update((tpl.folder / "template.yaml").read_bytes() if (tpl.folder / "template.yaml").is_file() else b"")
-    h.update(json.dumps([tpl.id, dict(profile.org), profile.fonts, list(formats), data],
+    shared = tpl.folder.parent / "_partials"     # bodies may {% include %} these
+    for p in sorted(tpl.folder.iterdir()) + (sorted(shared.iterdir()) if shared.is_dir() else []):
+        if p.is_file():
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    h.update(json.dumps([tpl.id, dict(profile.org), profile.fonts, profile.docx_fonts, list(formats)],
                         default=str, sort_keys=True, ensure_ascii=False).encode())
-    return h.hexdigest()[:32]
+    return h.digest()
+
+
+def _digest(setting: bytes, data: dict) -> str:
+    """Fingerprint of one output: --resume keeps a file only if this is unchanged."""
+    body = json.dumps(data, default=str, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(setting + body).hexdigest()[:32]
 
 
 def _load_state(out: Path) -> dict[str, dict]:
@@ -540,6 +550,10 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> 
             bar, task_id = _progress(len(todo))
         if workers > 1 and len(chunks) > 1:
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+            if method == "fork":
+                # Workers share the parent's memory (fonts, ledger) page by page until they write
+                # to it; keep their garbage collector from touching every inherited object.
+                gc.freeze()
             pool = mp.get_context(method).Pool(min(workers, len(chunks)), initializer=_init_worker,
                                                initargs=(spec,))
             results: Iterable = pool.imap(_render_chunk, tasks)
@@ -572,6 +586,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> 
         if pool is not None:
             pool.terminate()
             pool.join()
+        gc.unfreeze()
         printer.abort()
         if bar is not None:
             bar.stop()
@@ -753,6 +768,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
         apply_overrides(tpl, {}, sets)      # unknown fields are a usage error before any work
     ledger = read_ledger(ledger_path, as_of=as_of, sheet=sheet)
     phone_field = _field_name(tpl, "phone", "联系电话")
+    setting = _setting_digest(tpl, profile, formats)
     names = _Names()
     jobs_list: list[Job] = []
     unit_of_job: dict[int, Unit] = {}
@@ -786,7 +802,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             record["late_fee_rate"] = late_fee_rate
         if phone_field and u.phone:
             record[phone_field] = u.phone
-        first = min(u.amounts) if u.amounts else min(u.lines)
+        first = min(c.line for c in u.charges.values())
         try:
             if sets:
                 record = apply_overrides(tpl, record, sets)
@@ -795,7 +811,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             blocked[u.key] = e.describe()
             continue
         job = Job(len(jobs_list), names.take(f"{u.building}-{u.unit}"), data, first, u.building)
-        job.digest = _digest(tpl, profile, data, formats)
+        job.digest = _digest(setting, data)
         unit_of_job[job.index] = u
         jobs_list.append(job)
     opts = Options(out=Path(out), formats=formats, merge=merge, split=split_by is not None, duplex=duplex,
@@ -822,8 +838,9 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
         for u in ledger.units.values():
             o = done.get(u.key)
             files = _files_text(o.files) if o else ""
+            amounts = u.amounts()
             for line in u.lines:
-                amount = u.amounts.get(line)
+                amount = amounts.get(line, "")
                 if line in u.errors:
                     rows.append((line, "error", u.label, "", u.errors[line], ""))
                 elif line in u.skipped:
@@ -887,6 +904,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
                             expected="、".join(f.name for f in tpl.schema.fields))
         group_field = f.name
     names = _Names()
+    setting = _setting_digest(tpl, profile, formats)
     jobs_list: list[Job] = []
     manifest_rows: dict[int, tuple] = {}
     with read_table(data_path, sheet=sheet, on_error="yield") as table:
@@ -914,7 +932,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             label = _NAME_FIELD.sub(value, pattern)
             group = str(data.get(group_field) or "") if group_field else ""
             job = Job(len(jobs_list), names.take(label), data, row.line, group)
-            job.digest = _digest(tpl, profile, data, formats)
+            job.digest = _digest(setting, data)
             jobs_list.append(job)
     if group_field:
         jobs_list.sort(key=lambda j: natural_key(j.group))

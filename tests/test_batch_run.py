@@ -134,9 +134,10 @@ def test_manifest_accounts_for_every_line(hostile_run):
 def test_letters_carry_the_right_totals(hostile_run):
     _, out, _ = hostile_run
     t = pdf_text(out / "1栋-101.pdf")
-    # 3 x 539.01 folded into one line, plus one month of parking
-    assert "物业服务费2026-03～2026-0531,617.03" in t
-    assert "车位使用费2026-071300.00" in t
+    # 3 x 539.01 folded into one line (months, amount per month, line total), plus one month of parking
+    assert "收费项目所属期间月数每月（元）欠费金额（元）" in t
+    assert "物业服务费2026-03～2026-053539.011,617.03" in t
+    assert "车位使用费2026-071300.00300.00" in t
     assert "合计1,917.03" in t and "人民币壹仟玖佰壹拾柒元零叁分" in t
     assert "龚䶮" in t and "截至2026年11月30日" in t and "2026年11月23日" in t
     assert "13812345678" not in t, "no phone number on a letter unless the template asks"
@@ -146,7 +147,7 @@ def test_letters_carry_the_right_totals(hostile_run):
     t3 = pdf_text(out / "2栋-201.pdf")
     assert "**陳麗華**<b>[x](y){.bold}:blank&amp;业主" in t3 and "壹佰元整" in t3
     t4 = pdf_text(out / "10栋-101.pdf")
-    assert "張偉" in t4 and "2026-01～2026-022177.60" in t4 and "2026-03144.40" in t4 and "合计222.00" in t4
+    assert "張偉" in t4 and "2026-01～2026-02288.80177.60" in t4 and "2026-03144.4044.40" in t4 and "合计222.00" in t4
     d = docx_text(out / "1栋-101.docx")
     assert "1,917.03" in d and "人民币壹仟玖佰壹拾柒元零叁分" in d and "13812345678" not in d
     if HOSTILE[27][1] == "error":
@@ -233,7 +234,7 @@ def test_long_letter_repeats_header_and_numbers_its_pages(tmp_path):
         assert f"第{i}页共{n}页" in t
         if re.search(r"(物业服务费|车位使用费|公摊水电费)20\d\d-\d\d", t):
             table_pages += 1
-            assert "收费项目所属期间月数欠费金额" in t, f"the table header repeats on page {i}"
+            assert "收费项目所属期间月数每月（元）欠费金额" in t, f"the table header repeats on page {i}"
     assert table_pages >= 3
     total = sum(Decimal(f"{m}.{y % 100:02d}") * 3 for y in (2023, 2024, 2025, 2026) for m in range(1, 13)
                 if (y, m) <= (2026, 11))        # 2026-12 is after the as-of month
