@@ -230,3 +230,25 @@ def test_cli_import(tmp_path):
 def test_missing_bank_file():
     with pytest.raises(DataError, match="不存在"):
         load_bank("/nonexistent/bank.yaml")
+
+
+def test_folder_bank_and_ids_unique_across_files(tmp_path):
+    (tmp_path / "a.yaml").write_text("title: 甲库\nquestions:\n  - {id: A1, type: truefalse, stem: 对吗, answer: 对}\n",
+                                     encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("questions:\n  - {id: B1, type: truefalse, stem: 错吗, answer: 错}\n",
+                                     encoding="utf-8")
+    bank = load_bank(tmp_path)
+    assert [q.id for q in bank.questions] == ["A1", "B1"] and bank.title == "甲库"
+    (tmp_path / "c.yaml").write_text("questions:\n  - {id: A1, type: truefalse, stem: 又一个, answer: 对}\n",
+                                     encoding="utf-8")
+    with pytest.raises(BankError) as e:
+        load_bank(tmp_path)
+    assert e.value.problems[0].file.endswith("c.yaml") and "a.yaml" in e.value.describe()
+
+
+def test_gift_in_a_txt_file_is_recognised(tmp_path):
+    p = tmp_path / "q.txt"
+    p.write_text(GIFT, encoding="utf-8")
+    assert len(import_file(p).questions) == 6
+    p.write_text(AIKEN.encode("gb18030").decode("gb18030"), encoding="gb18030")
+    assert [q.type for q in import_file(p).questions] == ["single", "multiple"]

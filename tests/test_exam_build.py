@@ -118,6 +118,9 @@ def test_no_answer_on_the_paper(built, name):
             assert re.sub(r"\s+", "", s) in key_text, s
     for p in res.papers:
         doc = paper_document(p)
+        model_text = plain_text(doc)
+        for s in secrets:
+            assert model_text.count(s) <= printed.count(s), s
         for b in _walk(doc.blocks):
             if isinstance(b, m.Paragraph):
                 assert all(x.text == "" for x in b.inlines if isinstance(x, m.Blank))
@@ -288,3 +291,32 @@ def test_docx_keep_together_chains_only_its_own_paragraphs(tmp_path):
     paras = read_docx(str(tmp_path / "k.docx")).paragraphs
     keep = {p.text: p._p.pPr is not None and p._p.pPr.find(qn("w:keepNext")) is not None for p in paras}
     assert keep == {"前": False, "题干": True, "横线一": True, "横线二": False, "下一题": False}
+
+
+def test_hostile_text_prints_literally(tmp_path):
+    """Markup-like, HTML-like, rare and traditional characters in questions print as written."""
+    bank = tmp_path / "bank.yaml"
+    bank.write_text("""\
+questions:
+  - id: H1
+    type: single
+    stem: "业主吉𠮷（欧阳喆）说 <b>&\\"'</b> **不是粗体** :blank 时，应（ ）。"
+    options: ["A 和 B 都对", "回覆業主：請稍候", "<script>", "以上都不对"]
+    answer: B
+  - id: H2
+    type: blank
+    stem: "金额 1,409.50 元（____）"
+    answer: ["壹仟肆佰零玖元伍角"]
+""", encoding="utf-8")
+    build_exam(bank, tmp_path / "o", versions=2, seed=1)
+    for v in ("A", "B"):
+        text = pdf_text(tmp_path / "o" / f"paper-{v}.pdf")
+        for s in ("吉𠮷", "<b>&\"'</b>", "**不是粗体**", ":blank", "回覆業主：請稍候", "<script>", "1,409.50"):
+            assert s in text, (v, s)
+        assert s in docx_text(tmp_path / "o" / f"paper-{v}.docx")
+    key = json.loads((tmp_path / "o" / "key.json").read_text(encoding="utf-8"))
+    # an option naming others by letter freezes the order; the answer letter stays B in every version
+    assert all(e["options"][0] == "A 和 B 都对" and e["answer"] == "B" for v in key for e in key[v] if e["id"] == "H1")
+    mod = pdfcheck()
+    for pdf in sorted((tmp_path / "o").glob("*.pdf")):
+        assert mod.check(pdf)["problems"] == [], pdf.name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -365,11 +365,6 @@ def build_papers(bank: Bank, spec: Spec, *, versions: int = 2, seed: int | None 
 def key_json(papers: list[Paper]) -> str:
     """key.json text: {"A": [entries in printed order], "B": […]}."""
     return json.dumps({p.version: p.key() for p in papers}, ensure_ascii=False, indent=1)
-
-
-def quantize_points(d: Decimal) -> Decimal:
-    """Scores to two decimals, half up."""
-    return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 __all__ = ["Spec", "SectionSpec", "Paper", "Section", "Item", "load_spec", "spec_from_mapping", "select",

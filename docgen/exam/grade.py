@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..readers import read_table
-from .bank import LETTERS, OBJECTIVE, TYPE_NAMES, TYPES, parse_bool
+from .bank import LETTERS, OBJECTIVE, TYPES, parse_bool
 
 PARTIAL_RULES = ("none", "half", "ratio")
 GROUP_SHARE = Fraction(27, 100)
