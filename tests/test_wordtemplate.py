@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from docx import Document as DocxDocument
-from docx.oxml.ns import qn
 
 from docgen import wordtemplate
 from docgen.api import render_one
