@@ -320,3 +320,19 @@ questions:
     mod = pdfcheck()
     for pdf in sorted((tmp_path / "o").glob("*.pdf")):
         assert mod.check(pdf)["problems"] == [], pdf.name
+
+
+def test_docx_options_table_stays_with_its_stem(tmp_path):
+    from docx import Document as read_docx
+    from docx.oxml.ns import qn
+    from docgen.writers.docx import write_docx
+    doc = m.Document([m.KeepTogether([m.Paragraph([m.Text("题干")]),
+                                      m.Columns([[m.Text(f"{c}. 一个相当长的选项文字{c}")] for c in "ABCD"], n=1)])])
+    write_docx(doc, tmp_path / "k.docx")
+    d = read_docx(str(tmp_path / "k.docx"))
+
+    def keeps(p):
+        return p._p.pPr is not None and p._p.pPr.find(qn("w:keepNext")) is not None
+    assert keeps(d.paragraphs[0])
+    rows = d.tables[0].rows
+    assert [keeps(r.cells[0].paragraphs[0]) for r in rows] == [True, True, True, False]

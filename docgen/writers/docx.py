@@ -223,11 +223,24 @@ class _Writer:
             tail = 1 if len(parent) and parent[-1].tag == qn("w:sectPr") else 0
             start = len(parent) - tail
             self.blocks(c, b.blocks)
-            for el in list(parent)[start:len(parent) - tail - 1]:
+            new = list(parent)[start:len(parent) - tail]
+            # Tables inside (e.g. options in columns) are held row to row the same way; only the
+            # last paragraph, or the last table row, is left free.
+            paras = []
+            for i, el in enumerate(new):
                 if el.tag == qn("w:p"):
-                    ppr = el.get_or_add_pPr()
-                    kn = OxmlElement("w:keepNext")
-                    ppr.insert(0, kn)
+                    paras.append(el)
+                elif el.tag == qn("w:tbl"):
+                    rows = el.findall(qn("w:tr"))
+                    if i == len(new) - 1:
+                        rows = rows[:-1]
+                    paras += [p for tr in rows for p in tr.iter(qn("w:p"))]
+            if new and new[-1].tag == qn("w:p"):
+                paras = paras[:-1]
+            for el in paras:
+                ppr = el.get_or_add_pPr()
+                if ppr.find(qn("w:keepNext")) is None:
+                    ppr.insert(0, OxmlElement("w:keepNext"))
         else:
             raise TypeError(f"DOCX writer cannot draw {type(b).__name__}")
 
