@@ -199,3 +199,19 @@ def test_cli_grade_exit_codes(files, tmp_path):
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["exam", "grade", str(key), str(good), "--out", str(tmp_path / "o3"), "--partial", "x"])
     assert r.exit_code == 2
+
+
+def test_xlsx_responses(files, tmp_path):
+    from openpyxl import Workbook
+    key, _ = files
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "版本", "Q1", "Q2", "Q3", "Q4", "Q5"])
+    ws.append(["甲", "A", "b", "CA", "√", "主体；承重", 8.5])       # numbers arrive as exact Decimals
+    ws.append(["乙", "B", "D", "BD", "错", None, 10])
+    path = tmp_path / "r.xlsx"
+    wb.save(path)
+    res = grade(key, path)
+    c = {c.name: c for c in res.candidates}
+    assert c["甲"].total == Decimal("17.5") and c["甲"].percent == Decimal("92.1")
+    assert c["乙"].total == 16 and c["乙"].scores["Q4"] == 0
