@@ -103,7 +103,7 @@ def test_sets_east_asian_fonts(rendered, tid):
     import zipfile
     with zipfile.ZipFile(rendered[tid][1]) as z:
         xml = z.read("word/styles.xml").decode() + z.read("word/document.xml").decode()
-    assert re.search(r'w:eastAsia="[^"]+"', xml)
+    assert re.search(r'<w:rFonts [^>]*w:eastAsia="[^"\x00-\x7f]+"', xml)     # a Chinese face such as 宋体
 
 
 @pytest.mark.parametrize("tid", ALL)
@@ -151,10 +151,9 @@ def test_move_in_fees_round_each_line_half_up_and_total_is_their_sum(tmp_path):
             "move_in_end": "2026-12-10", "fee_rate": "2.33", "fee_months": 1, "fund_rate": "61.11",
             "utilities_deposit": "0"}
     pdf, docx = _render("move-in-notice", data, tmp_path)
-    total = Decimal("206.21") + Decimal("5408.24")
     for txt in (pdf_text(pdf), docx_text(docx)):
         assert "206.21" in txt and "5,408.24" in txt
-        assert "5,614.45" in txt and str(total) == "5614.45"
+        assert "5,614.45" in txt                  # 206.21 + 5,408.24, the lines as shown
         assert "人民币伍仟陆佰壹拾肆元肆角伍分" in txt
         assert "水电周转金" not in txt          # a zero amount is not listed
 
