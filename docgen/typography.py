@@ -12,11 +12,13 @@ import bisect
 import gzip
 import json
 import re
+import struct
 import threading
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics, ttfonts
 
 from .errors import FontError
@@ -45,16 +47,29 @@ ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 # ReportLab copies a whole table (20 MB of glyf) every time it makes a subset: keep one copy.
 # (Faces are also registered with asciiReadable=0, so a subset holds only the characters drawn
 # instead of all of ASCII as well: half the size, same text.)
+# A subset's 'name' table (2-3 KB of copyright and licence strings, copied into every subset
+# of every PDF) is cut down to the family and PostScript names: PDF needs none of it
+# (ISO 32000 9.9: an embedded TrueType program needs head, hhea, loca, maxp, cvt, prep, glyf,
+# hmtx, fpgm), and the full licence ships with the package. Page content streams are
+# deflated without an ASCII85 layer (a quarter smaller, and less work).
+
+def _short_name_table(ps_name: bytes) -> bytes:
+    text = ps_name.decode("latin-1").encode("utf-16-be")
+    records = [(3, 1, 0x409, name_id, len(text), 0) for name_id in (1, 6)]   # family, PostScript
+    return (struct.pack(">HHH", 0, len(records), 6 + 12 * len(records))
+            + b"".join(struct.pack(">6H", *r) for r in records) + text)
+
 
 def _cached_table(self, tag, _get=ttfonts.TTFontFile.get_table):
     tables = self.__dict__.setdefault("_dg_tables", {})
     data = tables.get(tag)
     if data is None:
-        data = tables[tag] = _get(self, tag)
+        data = tables[tag] = _short_name_table(self.name) if tag == "name" else _get(self, tag)
     return data
 
 
-ttfonts.TTFontFile.get_table = _cached_table
+ttfonts.TTFontFile.get_table = _cached_table   # ReportLab reads tables this way only to make subsets
+rl_config.useA85 = 0
 
 # ---------------------------------------------------------------- punctuation classes
 
