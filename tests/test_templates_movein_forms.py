@@ -350,7 +350,7 @@ def test_visit_call_log(rendered):
 
 
 @pytest.mark.parametrize("tid,header,n", [("visit-call-log", "接待人", 14), ("patrol-record", "巡视部位", 18),
-                                          ("key-loan-log", "借用人", 14), ("duty-log", "记录人", 12),
+                                          ("key-loan-log", "借用人", 14), ("duty-log", "记录人", 16),
                                           ("item-loan-log", "物品名称", 14), ("training-plan", "培训主题", 16),
                                           ("complaint-record", "处理措施", 6)])
 def test_blank_forms_print_ruled_rows(tmp_path, tid, header, n):
@@ -492,3 +492,18 @@ def test_fen_filter_rounds_half_up():
     out = env.from_string("{{ (a * b) | fen }} {{ ((a * b) | fen) + ((a * b) | fen) }}").render(
         a=Decimal("88.5"), b=Decimal("2.33"))
     assert out.replace("\\", "") == "206.21 412.42"
+
+
+def test_markup_characters_in_data_stay_literal(tmp_path):
+    """'^', '<' and '|' are span markers in table markup; from data they must print as themselves."""
+    hostile = '<&>"\'|^ ::: **x** {.right} :br 龚䶮𠮷'
+    data = {"owner_name": hostile, "building": "1栋", "unit": "101",
+            "checklist": [{"room": "卧室", "item": "墙面"}, {"room": "^", "item": "<"},
+                          {"room": "阳台", "item": "x|y", "result": "不合格", "remark": hostile}]}
+    pdf, docx = _render("move-in-inspection", data, tmp_path)
+    rows = _table_with(docx, "查验项目").rows
+    assert [(r.cells[0].text, r.cells[1].text) for r in rows[1:]] == [("卧室", "墙面"), ("^", "<"), ("阳台", "x|y")]
+    assert rows[3].cells[3].text == "☑" and rows[3].cells[4].text == hostile
+    ptxt = pdf_cells(pdf)
+    assert _squash(hostile) in ptxt and "龚䶮𠮷" in ptxt
+    assert not pdfcheck().check(Path(pdf))["problems"]
