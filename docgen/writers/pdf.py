@@ -22,8 +22,45 @@ _ASCENT = 0.36
 
 # ---------------------------------------------------------------- text shaping
 
+class _Shaped(list):
+    """Glyphs of one run of text, shared by every block that shows the same text (never modified);
+    ``lines`` keeps its line breaks per (width, first indent, size)."""
+    __slots__ = ("lines",)
+
+
+_SHAPED_MAX = 4096   # texts kept per font set; letters of one batch repeat most of theirs
+
+
+def _inline_key(x: m.Inline):
+    if isinstance(x, m.Text):
+        return ("t", x.text, x.bold, x.underline)
+    if isinstance(x, m.Blank):
+        return ("b", x.text, x.bold, x.chars)
+    if isinstance(x, m.Checkbox):
+        return ("c", x.checked)
+    if isinstance(x, m.LineBreak):
+        return ("n",)
+    return None
+
+
 def shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
-    """Turn inline runs into glyphs with widths and faces."""
+    """Turn inline runs into glyphs with widths and faces (cached: batches repeat the same texts)."""
+    parts = tuple(_inline_key(x) for x in inlines)
+    if None in parts:
+        return _shape(inlines, fonts, size, bold)
+    key = (size, bold, parts)
+    cache = fonts.__dict__.setdefault("_dg_shaped", {})
+    out = cache.get(key)
+    if out is None:
+        out = _Shaped(_shape(inlines, fonts, size, bold))
+        out.lines = {}
+        if len(cache) >= _SHAPED_MAX:
+            del cache[next(iter(cache))]
+        cache[key] = out
+    return out
+
+
+def _shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
     out: list[Glyph] = []
     for x in inlines:
         if isinstance(x, m.Text):
@@ -144,8 +181,14 @@ class TextBlock(Flowable):
 
     def _layout(self, aw):
         if self._lines is None or self._for_width != aw:
-            self._lines = break_lines(self.glyphs, aw - self.right_indent,
-                                      self.indent if self._first else 0.0, self.size)
+            width, indent = aw - self.right_indent, self.indent if self._first else 0.0
+            known = getattr(self.glyphs, "lines", None)
+            lines = known.get((width, indent, self.size)) if known is not None else None
+            if lines is None:
+                lines = break_lines(self.glyphs, width, indent, self.size)
+                if known is not None:
+                    known[(width, indent, self.size)] = lines   # lines are read-only once made
+            self._lines = lines
             self._for_width = aw
         return self._lines
 
