@@ -803,22 +803,19 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
         if phone_field and u.phone:
             record[phone_field] = u.phone
         first = min(c.line for c in u.charges.values())
-        try:
-            if sets:
-                record = apply_overrides(tpl, record, sets)
-            data = tpl.schema.validate(record, file=ledger.file, row=first)
-        except DocgenError as e:
-            blocked[u.key] = e.describe()
-            continue
-        job = Job(len(jobs_list), names.take(f"{u.building}-{u.unit}"), data, first, u.building)
-        job.digest = _digest(setting, data)
+        if sets:
+            record = apply_overrides(tpl, record, sets)   # keys were checked above; values are checked
+        # The record is checked against the template's fields by the workers, in parallel
+        # (build_document validates); a record that fails comes back as this unit's error.
+        job = Job(len(jobs_list), names.take(f"{u.building}-{u.unit}"), record, first, u.building)
+        job.digest = _digest(setting, record)
         unit_of_job[job.index] = u
         jobs_list.append(job)
     opts = Options(out=Path(out), formats=formats, merge=merge, split=split_by is not None, duplex=duplex,
                    jobs=jobs, resume=resume, progress=progress, chunk=chunk)
     spec = {"template": tpl.id, "templates": [str(p) for p in templates or []],
             "profile": str(profile_path) if profile_path else None, "out": str(opts.out),
-            "formats": list(formats), "source": ledger.file, "duplex": duplex, "validated": True}
+            "formats": list(formats), "source": ledger.file, "duplex": duplex, "validated": False}
     result = run_jobs(spec, jobs_list, opts, title=tpl.title)
     done: dict[tuple[str, str], Outcome] = {}
     for job in jobs_list:
