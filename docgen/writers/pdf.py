@@ -103,8 +103,9 @@ def draw_line(c, line: Line, x: float, y: float, size: float, stretch: float = 0
         return
     cs = stretch / (len(glyphs) - 1) if stretch > 0 and len(glyphs) > 1 else 0.0
     t = c.beginText()
-    if cs:
-        t.setCharSpace(cs)
+    # Tc is graphics state, not text-object state: a justified line's spacing would carry over
+    # to the next line of the paragraph, so set it on every line, 0 included.
+    t.setCharSpace(cs)
     i, n = 0, len(glyphs)
     under: list[tuple[float, float]] = []
     while i < n:
