@@ -357,3 +357,20 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     summary = json.loads(r.stdout)
     assert summary["resumed"] >= len(ok_units) and summary["resumed"] + summary["letters"] == 400
     assert len(PdfReader(str(out / "print.pdf")).pages) >= 400
+
+
+def test_final_notice_with_contract_late_fee(tmp_path):
+    ledger = small_ledger(tmp_path, units=2)
+    out = tmp_path / "out"
+    report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, level=3, receipt=True, jobs=1,
+                     late_fee_rate=Decimal("0.5"), sets=["late_fee_start=2026-06-01"])
+    assert report.exit_code == 0 and report.letters == 2
+    t = pdf_text(out / "1栋-201.pdf")
+    # 303.00 x 0.5‰ x 182 days (2026-06-01 .. 2026-11-30) = 27.573 -> 27.57
+    assert "最后通知" in t and "ZH-202611-0002" in t and "欠费小计303.00" in t
+    assert "182日27.57" in t and "合计330.57" in t and "人民币叁佰叁拾元零伍角柒分" in t
+    assert "送达回执" in t
+    for word in ("停水", "停电", "断水", "断电", "停暖", "停气"):
+        assert word not in t
+    plain = dunning(ledger, out=tmp_path / "plain", as_of=AS_OF, issue_date=ISSUED, level=3, jobs=1)
+    assert plain.letters == 2 and "违约金" not in pdf_text(tmp_path / "plain" / "1栋-201.pdf")
