@@ -44,20 +44,21 @@ def _amount(value: Optional[str], option: str) -> Optional[Decimal]:
     return d
 
 
-def _report(report, as_json: bool, what: str) -> None:
+def _report(report, as_json: bool, what: str, rows_of: str = "台账") -> None:
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:
         rows = report.rows
         for line, msg in report.errors[:10]:
-            err.print(f"[red]第 {line} 行[/]：{msg}", highlight=False, soft_wrap=True)
+            where = "" if f"第 {line} 行" in msg else f"[red]第 {line} 行[/]："
+            err.print(f"{where}{msg}", highlight=False, soft_wrap=True)
         more = rows.get("error", 0) - min(10, len(report.errors))
         if more > 0:
             err.print(f"……另有 {more} 行错误，见 {report.manifest}", highlight=False)
         rate = report.letters / report.seconds if report.seconds and report.letters else 0
         console.print(f"{what} {report.letters} 份（{rate:.0f} 份/秒）"
                       + (f"，沿用上次已生成的 {report.resumed} 份" if report.resumed else "")
-                      + f"；台账 {sum(rows.values())} 行：正常 {rows.get('ok', 0)}，跳过 {rows.get('skipped', 0)}，"
+                      + f"；{rows_of} {sum(rows.values())} 行：正常 {rows.get('ok', 0)}，跳过 {rows.get('skipped', 0)}，"
                         f"错误 {rows.get('error', 0)}。", highlight=False)
         for p in report.print_files:
             console.print(f"打印文件 {p}", highlight=False)
@@ -136,4 +137,4 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
                      sheet=sheet, progress=not as_json and sys.stderr.isatty(), sets=sets or None)
     except DocgenError as e:
         fail(e)
-    _report(report, as_json, "已生成")
+    _report(report, as_json, "已生成", "数据")
