@@ -380,3 +380,17 @@ def test_community_event_plan_budget_rounds_each_line(tmp_path):
         assert "人民币壹佰贰拾肆元零贰分" in text
         assert "人员分工" not in text and "应急安排" not in text
         assert "五、经费预算" in text and "六、安全保障措施" in text
+
+
+@pytest.mark.parametrize("tid,field,sub,label", [
+    ("community-event-plan", "budget", "unit", "单位"),
+    ("festival-tips", "schedule", "desk", "服务中心"),
+    ("lost-and-found-notice", "items", "item", "物品名称"),
+])
+def test_table_cells_reject_overlong_text(tmp_path, tid, field, sub, label):
+    # A table cell taller than a page cannot be laid out; the field limit turns that into a clear message.
+    data = _sample(tid)
+    data[field] = [{**row, sub: "很长的文字" * 30} for row in data[field]]
+    with pytest.raises(DataError) as e:
+        _render(tmp_path, tid, data)
+    assert label in str(e.value) and "过长" in str(e.value) and "第 1 条" in str(e.value)
