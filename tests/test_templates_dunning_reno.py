@@ -94,6 +94,21 @@ def test_pdfcheck_clean(rendered, tid):
     assert not report["problems"], report["problems"]
 
 
+@pytest.mark.parametrize("tid", TEMPLATES)
+def test_no_glyphs_overlap(rendered, tid):
+    # Justified lines mix CJK and Latin runs; each run must start where the previous one ended.
+    with pdfplumber.open(str(rendered[tid][0])) as doc:
+        for page in doc.pages:
+            rows: dict[int, list[dict]] = {}
+            for c in page.chars:
+                if c["upright"] and c["text"].strip():
+                    rows.setdefault(round(c["matrix"][5]), []).append(c)   # the baseline
+            for chars in rows.values():
+                chars.sort(key=lambda c: c["x0"])
+                for a, b in zip(chars, chars[1:]):
+                    assert b["x0"] >= a["x1"] - 0.5, (page.page_number, a["text"], b["text"], a["x1"], b["x0"])
+
+
 @pytest.mark.parametrize("tid", ONE_PAGE)
 def test_one_page_documents_fit_one_page(rendered, tid):
     assert pages(rendered[tid][0]) == 1
@@ -284,6 +299,7 @@ def test_delivery_receipt_blank_and_refused(tmp_path):
     blank = texts(_render(tmp_path, "delivery-receipt", {}, name="blank"))
     for text in blank:
         assert "《催告函》" in text and "年月日时分" in text
+    assert not pdfcheck().check(tmp_path / "blank.pdf")["problems"]
     docx_blank = blank[1]
     assert "☑" not in docx_blank
     refused = {"document_title": "最后通知", "owner_name": "龚䶮", "building": "3栋", "unit": "1502",
@@ -388,6 +404,15 @@ def test_renovation_undertaking_parameters(tmp_path):
     data = _sample("renovation-undertaking", hours="7:30—12:00，13:30—18:30", extinguishers=3)
     for text in texts(_render(tmp_path, "renovation-undertaking", data)):
         assert "每日7:30—12:00，13:30—18:30" in text and "不少于3具灭火器" in text
+
+
+def test_renovation_undertaking_blank_form(tmp_path):
+    pdf, docx = _render(tmp_path, "renovation-undertaking", {}, name="blank")
+    assert pages(pdf) == 1
+    for text in (pdf_text(pdf), docx_text(docx)):
+        assert "致翠湖花园物业服务中心" in text and "承接业主" in text and "栋" in text
+        assert "不少于2具灭火器" in text and "物业服务中心指定的装修垃圾临时堆放点" in text
+    assert not pdfcheck().check(pdf)["problems"]
 
 
 # ---------------------------------------------------------------- 装饰装修管理协议书
