@@ -141,7 +141,7 @@ def render_samples(out: Path, *, profile_path: Path | None = None, templates: li
                    png: bool = False, progress: bool = False) -> list[dict]:
     """Render every template's sample to out/ID.pdf and out/ID.docx; one result dict per template."""
     lib = Library(templates)
-    profile = load_profile(profile_path)
+    load_profile(profile_path)  # a broken profile stops the run before anything is written
     results = []
     ids = lib.ids()
     bar = None
@@ -154,10 +154,12 @@ def render_samples(out: Path, *, profile_path: Path | None = None, templates: li
         for tid in ids:
             entry = {"id": tid, "files": [], "error": None}
             try:
-                tpl = lib.get(tid)
-                doc = build_document(tpl, dict(tpl.sample), profile, file=f"{tpl.folder}/template.yaml (sample)")
-                entry["files"] = [str(p) for p in write_outputs(doc, out / tid, ("pdf", "docx"), profile)]
-                if png:
+                formats = "both"
+                if is_word_template(lib.get(tid)) and not shutil.which("soffice"):
+                    formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
+                entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
+                                                             profile_path=profile_path, templates=templates)]
+                if png and (out / f"{tid}.pdf").is_file():
                     entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
             except DocgenError as e:
                 entry["error"] = e.describe()

@@ -35,6 +35,7 @@ class Template:
     body_file: str = "body.md"
     source: str = "builtin"
     tags: list[str] = field(default_factory=list)
+    roots: tuple[Path, ...] = ()    # the search path it was found on, highest priority first (for includes)
 
     @property
     def body_path(self) -> Path:
@@ -153,7 +154,9 @@ class Library:
                 raise TemplateError(f"没有 id 为「{tid}」的模板", field="template",
                                     expected=("、".join(close) + " 之一，或") if close else "运行 docgen list 查看可用模板")
             source, folder = self._folders[tid]
-            self._cache[tid] = load_template(folder, source)
+            tpl = load_template(folder, source)
+            tpl.roots = tuple(root for _, root in reversed(self.roots) if root.is_dir())
+            self._cache[tid] = tpl
         return self._cache[tid]
 
     def all(self) -> list[Template]:

@@ -43,12 +43,13 @@ def _box(value: Any) -> Safe:
     return Safe(":box[x]" if value else ":box")
 
 
-def make_env() -> ImmutableSandboxedEnvironment:
+def make_env(roots: tuple[Path, ...] | None = None) -> ImmutableSandboxedEnvironment:
     """The sandboxed Jinja environment templates run in (data is escaped, never executed)."""
     # {% include "other-template/body.md" %} or "_partials/x.md" resolves over the template roots,
     # highest priority first, so a user's override is what gets included.
-    roots = [str(root) for _, root in reversed(search_path()) if root.is_dir()]
-    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(roots), finalize=_finalize,
+    if roots is None:
+        roots = tuple(root for _, root in reversed(search_path()) if root.is_dir())
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader([str(r) for r in roots]), finalize=_finalize,
                                         undefined=StrictUndefined, trim_blocks=True,
                                         lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
     env.filters.update(FILTERS)
@@ -60,16 +61,23 @@ def make_env() -> ImmutableSandboxedEnvironment:
     return env
 
 
-_ENV = make_env()
-_COMPILED: dict[tuple[str, float], Any] = {}
+_ENVS: dict[tuple[Path, ...] | None, ImmutableSandboxedEnvironment] = {}
+_COMPILED: dict[tuple, Any] = {}
+
+
+def _env(roots: tuple[Path, ...] | None) -> ImmutableSandboxedEnvironment:
+    if roots not in _ENVS:
+        _ENVS[roots] = make_env(roots)
+    return _ENVS[roots]
 
 
 def _compiled(tpl: Template):
     path = tpl.body_path
-    key = (str(path), path.stat().st_mtime)
+    roots = tpl.roots or None
+    key = (str(path), path.stat().st_mtime, roots)
     if key not in _COMPILED:
         try:
-            _COMPILED[key] = _ENV.from_string(tpl.body())
+            _COMPILED[key] = _env(roots).from_string(tpl.body())
         except TemplateSyntaxError as e:
             raise TemplateError(f"模板语法错误：{e.message}", file=str(path), row=e.lineno) from None
     return _COMPILED[key]

@@ -131,3 +131,19 @@ def test_installed_entry_point_help():
     exe = Path(sys.executable).with_name("docgen")
     out = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "render" in out.stdout
+
+
+def test_templates_option_reaches_includes(tmp_path):
+    """A --templates folder overrides a part that a built-in bundle includes."""
+    from docgen.library import Library
+    src = Library().get("move-in-notice").folder
+    override = tmp_path / "tpl" / "move-in-notice"
+    override.mkdir(parents=True)
+    (override / "template.yaml").write_text((src / "template.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    body = (src / "body.md").read_text(encoding="utf-8").replace("# 入伙通知书\n", "# 入伙通知书\n\n本项目自定义的说明。\n", 1)
+    (override / "body.md").write_text(body, encoding="utf-8")
+    r = run("render", "move-in-packet", "--sample", "--templates", tmp_path / "tpl", "--out", tmp_path / "p.pdf")
+    assert r.exit_code == 0, r.output
+    assert "本项目自定义的说明。" in pdf_text(tmp_path / "p.pdf")
+    r = run("render", "move-in-packet", "--sample", "--out", tmp_path / "q.pdf")
+    assert "本项目自定义的说明。" not in pdf_text(tmp_path / "q.pdf")
