@@ -9,7 +9,7 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak,
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepInFrame, KeepTogether, PageBreak,
                                 PageTemplate, Spacer, Table, TableStyle)
 from reportlab.platypus import Image as RLImage
 
@@ -531,8 +531,9 @@ class _Builder:
                 outer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), b.border_width * 2.5, colors.black),
                                            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
                                            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
-                return [outer]
-            return [t]
+                t = outer
+            # A frame is one card or permit: if data makes it taller than the page, shrink it to fit.
+            return [KeepInFrame(0, 0, [t], mode="shrink")]
         if isinstance(b, m.KeepTogether):
             return [KeepTogether(self.blocks(b.blocks, width))]
         raise TypeError(f"PDF writer cannot draw {type(b).__name__}")
@@ -568,7 +569,7 @@ class _Builder:
                         need = max(need, f.wrap(f._span_w, 1e6)[1] + 2 * pad)
                 heights.append(t.row_height if need <= t.row_height else None)
         tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
-                    hAlign="CENTER", splitByRow=1)
+                    hAlign="CENTER", splitByRow=1, splitInRow=1)
         style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                   ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                   ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
