@@ -479,6 +479,15 @@ BLOCKS_REPORT = [
 ]
 
 
+def write_coverage(coverage: dict) -> None:
+    """coverage.json.gz, byte-reproducible (mtime 0 in the gzip header)."""
+    data = json.dumps({f: to_ranges(c) for f, c in coverage.items()},
+                      separators=(",", ":"), sort_keys=True).encode("ascii")
+    with open(OUT / "coverage.json.gz", "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as fh:
+        fh.write(data)
+
+
 def block_counts(cps) -> dict:
     return {n: sum(1 for c in cps if a <= c <= b) for n, a, b in BLOCKS_REPORT}
 
@@ -583,9 +592,7 @@ def main(argv=None) -> int:
         meta[fname]["codepoints"] = len(cps)
         meta[fname]["bytes"] = (OUT / fname).stat().st_size
         meta[fname]["sha256"] = hashlib.sha256((OUT / fname).read_bytes()).hexdigest()
-    with gzip.open(OUT / "coverage.json.gz", "wt", encoding="ascii", compresslevel=9) as fh:
-        json.dump({f: to_ranges(c) for f, c in coverage.items()}, fh,
-                  separators=(",", ":"), sort_keys=True)
+    write_coverage(coverage)
 
     manifest = {"faces": {"song": F_SONG, "hei": F_HEI, "latin": F_LATIN,
                           "latin_bold": F_LATIN_BOLD, "fallback": FALLBACK_ORDER}}
@@ -594,9 +601,10 @@ def main(argv=None) -> int:
     lic = write_licences(meta)
 
     # --- sanity: must-have characters ---------------------------------------
-    chain = [F_SONG, F_LATIN] + FALLBACK_ORDER
-    missing = [ch for ch in MUST_HAVE
-               if not any(ord(ch) in coverage[f] for f in chain)]
+    missing = [ch for ch in MUST_HAVE for main_face, latin in
+               ((F_SONG, F_LATIN), (F_HEI, F_LATIN_BOLD))
+               if not any(ord(ch) in coverage[f]
+                          for f in [main_face, latin] + FALLBACK_ORDER)]
     if missing:
         raise SystemExit(f"bundle lacks: {' '.join(missing)}")
     union = set().union(*coverage.values())
