@@ -398,6 +398,7 @@ def test_renovation_undertaking(rendered):
         assert "不少于2具灭火器" in text and "动火" in text
         assert "赔偿责任" in text
         assert "施工单位（盖章）" in text and "施工负责人（签字）" in text and "业主（签字）" in text
+        assert "吉𠮷电话：13905718826" in text
 
 
 def test_renovation_undertaking_parameters(tmp_path):
