@@ -312,7 +312,24 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
         # An opening mark holds on to what follows it, through any blank space (（　　） stays whole).
         glue_next = (g.kind == "char" and g.text in NO_END) or (glue_next and g.kind == "pad")
         prev = g
-    return units
+    return _join_spaced_numbers(units)
+
+
+def _join_spaced_numbers(units: list[list[Glyph]]) -> list[list[Glyph]]:
+    """Keep digit groups split by single spaces together: a phone number like 0571-8650 2266 is one number."""
+    out: list[list[Glyph]] = []
+    i = 0
+    while i < len(units):
+        u = units[i]
+        if (len(u) == 1 and u[0].kind == "space" and out and i + 1 < len(units)
+                and out[-1][-1].kind == "char" and out[-1][-1].text in "0123456789"
+                and units[i + 1][0].kind == "char" and units[i + 1][0].text in "0123456789"):
+            out[-1].extend(u + units[i + 1])
+            i += 2
+            continue
+        out.append(u)
+        i += 1
+    return out
 
 
 def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, size: float = 12.0) -> list[Line]:

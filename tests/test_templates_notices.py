@@ -394,3 +394,15 @@ def test_table_cells_reject_overlong_text(tmp_path, tid, field, sub, label):
     with pytest.raises(DataError) as e:
         _render(tmp_path, tid, data)
     assert label in str(e.value) and "过长" in str(e.value) and "第 1 条" in str(e.value)
+
+
+@pytest.mark.parametrize("width_chars", range(7, 24))
+def test_spaced_phone_number_stays_on_one_line(width_chars):
+    # Notices print org.phone as written in the profile ("0571-8650 2266"); a line may not break inside it.
+    from docgen.typography import Glyph, break_lines
+    text = "紧急报修请拨打：0571-8650 2299，咨询电话：0571-8650 2266。"
+    glyphs = [Glyph(" ", 3.0, None, kind="space") if ch == " " else
+              Glyph(ch, 10.0 if ord(ch) > 0x2000 else 5.0, object()) for ch in text]
+    lines = ["".join(g.text for g in line.glyphs) for line in break_lines(glyphs, width_chars * 10.0 + 0.1)]
+    for phone in ("0571-8650 2299", "0571-8650 2266"):
+        assert any(phone in line for line in lines), lines
