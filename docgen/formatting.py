@@ -16,10 +16,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
 
 from docgen.errors import DataError
+from docgen.values import parse_amount, parse_date
+from docgen.values import parse_period as values_parse_period
 
 __all__ = [
     "FormatValueError", "to_decimal", "to_fen", "money", "rmb_upper",
@@ -43,75 +45,25 @@ class FormatValueError(DataError, ValueError):
 FEN = Decimal("0.01")
 #: 大写金额 handles amounts below 1 万亿 (10**12 yuan).
 RMB_UPPER_LIMIT = Decimal(10) ** 12
-# Amounts with more integer digits than this are rejected outright (no ledger holds them).
-_MAX_INT_DIGITS = 30
 
 _AMOUNT_EXPECTED = "数字金额，如 1234.50、1,234.50、¥1,234.5 或 １２３４．５０"
-# After NFKC: digits with optional correct thousands grouping and an optional fraction.
-_AMOUNT_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+")
-
-
-def _amount_error(value: Any, why: str) -> FormatValueError:
-    """Build the Chinese error for an unreadable amount, naming the value and the expected form."""
-    shown = value if isinstance(value, str) and value.strip() else repr(value)
-    return FormatValueError(f"金额「{shown}」{why}", expected=_AMOUNT_EXPECTED)
 
 
 def to_decimal(value: Any) -> Decimal:
     """Parse an amount written as a ledger writes it (¥/￥, commas, full-width digits, spaces) into an exact Decimal.
 
-    Accepts Decimal, int, str, and float (converted via ``str()``, never via
-    binary arithmetic).  Negative numbers are returned as such (callers that
-    forbid them check the sign); ``(12.00)`` accounting negatives, NaN,
-    Infinity, scientific notation and anything non-numeric raise
-    :class:`FormatValueError`.  The result is not rounded.
+    The parsing itself is :func:`docgen.values.parse_amount`; this raises :class:`FormatValueError`
+    (a DataError the CLI reports) instead of a bare ValueError. The result is not rounded.
     """
-    if isinstance(value, bool):
-        raise _amount_error(value, "是布尔值，不是金额")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        try:
-            result = Decimal(str(value))
-        except InvalidOperation:  # pragma: no cover - str(float) always parses
-            raise _amount_error(value, "无法识别") from None
-    elif isinstance(value, str):
-        result = _parse_amount_text(value)
-    elif value is None:
-        raise _amount_error(value, "为空")
-    else:
-        raise _amount_error(value, f"的类型 {type(value).__name__} 不是金额")
-    if not result.is_finite():
-        raise _amount_error(value, "不是有限数字（NaN/Infinity 不是金额）")
-    if result != 0 and result.adjusted() >= _MAX_INT_DIGITS:
-        raise _amount_error(value, f"过大（超过 {_MAX_INT_DIGITS} 位整数）")
-    return result
+    try:
+        return parse_amount(value)
+    except ValueError as e:
+        raise FormatValueError(_strip_expected(str(e)), expected=_AMOUNT_EXPECTED) from None
 
 
-def _parse_amount_text(raw: str) -> Decimal:
-    """Parse amount text after NFKC folding, whitespace removal, sign and ¥/RMB/元 stripping."""
-    text = unicodedata.normalize("NFKC", raw)       # full-width digits/．/，/￥ → ASCII/¥
-    text = "".join(text.split())                     # all whitespace, incl. U+3000 and inner spaces
-    if not text:
-        raise _amount_error(raw, "为空")
-    sign = ""
-    if text[0] in "+-":
-        sign, text = text[0], text[1:]
-    for prefix in ("¥", "CNY", "RMB", "cny", "rmb"):
-        if text.startswith(prefix):
-            text = text[len(prefix):]
-            break
-    if not sign and text[:1] in ("+", "-"):         # ¥-12.00
-        sign, text = text[0], text[1:]
-    if text.endswith("元"):
-        text = text[:-1]
-    if not _AMOUNT_RE.fullmatch(text):
-        if text.startswith("(") and text.endswith(")"):
-            raise _amount_error(raw, "用括号表示负数，不予猜测；负数请写作 -12.00")
-        raise _amount_error(raw, "不是数字")
-    return Decimal(sign + text.replace(",", ""))
+def _strip_expected(message: str) -> str:
+    """values' messages end in （应为…）; FormatValueError states what is expected itself."""
+    return re.sub(r"（应为[^（）]*）$", "", message)
 
 
 def to_fen(value: Any) -> Decimal:
@@ -211,7 +163,6 @@ def rmb_upper(value: Any, prefix: bool = True) -> str:
 
 _DATE_EXPECTED = "日期，如 2026-11-23、2026/11/23 或 2026年11月23日"
 _DATETIME_EXPECTED = "日期时间，如 2026-11-23 14:30"
-_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _DATETIME_RE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*[T\s]?\s*"
     r"(\d{1,2})\s*[:时]\s*(\d{1,2})\s*(?:分\s*(?:(\d{1,2})\s*秒)?|:\s*(\d{1,2}))?"
@@ -224,22 +175,11 @@ def _clean_text(value: str) -> str:
 
 
 def to_date(value: Any) -> date:
-    """Read a date from a date, datetime, or string ('2026-11-23', '2026-3-5', '2026/03/05', '2026年3月5日', ISO datetime)."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        text = _clean_text(value)
-        match = _DATE_RE.fullmatch(text)
-        try:
-            if match:
-                return date(*(int(g) for g in match.groups()))
-            return to_datetime(text).date()
-        except ValueError:
-            pass
-        raise FormatValueError(f"日期「{value}」无法识别或不存在", expected=_DATE_EXPECTED)
-    raise FormatValueError(f"「{value!r}」（{type(value).__name__}）不是日期", expected=_DATE_EXPECTED)
+    """Read a date from a date, datetime, or string ('2026-11-23', '2026/03/05', '2026年3月5日', '20261123', Excel serial)."""
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise FormatValueError(_strip_expected(str(e)), expected=_DATE_EXPECTED) from None
 
 
 def to_datetime(value: Any) -> datetime:
@@ -294,29 +234,15 @@ def cn_datetime(value: Any) -> str:
 
 
 _PERIOD_EXPECTED = "账期（年月），如 2026-03、2026-3、2026/03、202603 或 2026年3月"
-_PERIOD_RE = re.compile(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})|(\d{2}))\s*月?")
 
 
 def parse_period(value: Any) -> tuple[int, int]:
     """Read a billing period ('2026-03', '2026-3', '202603', '2026年3月', a date) into (year, month)."""
-    if isinstance(value, (date, datetime)):
-        return value.year, value.month
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, str):
-        match = _PERIOD_RE.fullmatch(_clean_text(value))
-        if match:
-            year, month = int(match.group(1)), int(match.group(2) or match.group(3))
-            if 1 <= month <= 12:
-                return year, month
-        else:
-            try:
-                d = to_date(value)                   # a full date also names its month
-                return d.year, d.month
-            except ValueError:
-                pass
-        raise FormatValueError(f"账期「{value}」无法识别", expected=_PERIOD_EXPECTED)
-    raise FormatValueError(f"「{value!r}」（{type(value).__name__}）不是账期", expected=_PERIOD_EXPECTED)
+    try:
+        text = values_parse_period(value)
+    except ValueError as e:
+        raise FormatValueError(_strip_expected(str(e)), expected=_PERIOD_EXPECTED) from None
+    return int(text[:4]), int(text[5:])
 
 
 def cn_period(value: Any) -> str:

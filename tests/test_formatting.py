@@ -247,7 +247,7 @@ def test_cn_date_forms():
     assert cn_date("2026-11-23T14:30:00") == "2026年11月23日"
 
 
-@pytest.mark.parametrize("raw", ["2026-02-30", "2026-13-01", "yesterday", "", "23/11/2026", None, 20261123])
+@pytest.mark.parametrize("raw", ["2026-02-30", "2026-13-01", "yesterday", "", "23/11/2026", None, 20261399])
 def test_cn_date_rejects(raw):
     with pytest.raises(ValueError):
         cn_date(raw)
@@ -452,3 +452,9 @@ def test_filters_work_in_jinja():
         "{{ a | money(symbol=True) }}|{{ a | rmb_upper }}|{{ d | cn_date_upper }}|{{ n | mask_name }}"
     ).render(a="1409.5", d="2026-11-23", n="欧阳娜娜")
     assert out == "¥1,409.50|人民币壹仟肆佰零玖元伍角|二〇二六年十一月二十三日|欧阳**"
+
+
+def test_cn_date_reads_erp_forms():
+    """The one date parser (docgen.values) also takes ERP forms: 20261123 and Excel serial days."""
+    assert cn_date(20261123) == "2026年11月23日"
+    assert cn_date(46349) == "2026年11月23日"
