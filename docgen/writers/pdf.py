@@ -12,8 +12,10 @@ from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepInFrame, KeepTogether, PageBreak,
                                 PageTemplate, Spacer, Table, TableStyle)
 from reportlab.platypus import Image as RLImage
+from reportlab.platypus.doctemplate import LayoutError
 
 from .. import model as m
+from ..errors import DataError
 from ..typography import FontSet, Glyph, Line, break_lines, fontset
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
@@ -569,7 +571,7 @@ class _Builder:
                         need = max(need, f.wrap(f._span_w, 1e6)[1] + 2 * pad)
                 heights.append(t.row_height if need <= t.row_height else None)
         tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
-                    hAlign="CENTER", splitByRow=1, splitInRow=1)
+                    hAlign="CENTER", splitByRow=1)
         style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                   ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                   ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
@@ -639,7 +641,12 @@ def write_pdf(docs: m.Document | list[m.Document], out: str | Path | io.BytesIO,
                           title=first.title, author=first.author, creator="docgen",
                           leftMargin=first.page.left, rightMargin=first.page.right,
                           topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1)
-    doc.build(story, canvasmaker=make_canvas)
+    try:
+        doc.build(story, canvasmaker=make_canvas)
+    except LayoutError:
+        # ReportLab cannot split one table row (or an unsplittable block) across pages.
+        raise DataError("有一块内容（通常是表格的一行）比一整页还高，无法排版",
+                        expected="缩短该单元格的文字，或把长内容放到表格外的正文段落里") from None
     if holder:
         counts = holder[-1].page_counts
     return counts
