@@ -140,3 +140,11 @@ def test_long_values_wrap_inside_the_page(tmp_path):
             for ch in page.chars:
                 assert 0 <= ch["x0"] and ch["x1"] <= page.width, ch["text"]
     assert "超长施工单位名称" in pdf_text(pdf)
+
+
+def test_table_row_taller_than_a_page_is_a_clear_error():
+    from docgen.errors import DataError
+    narrow = m.Cell([m.Text("长文本" * 40)])
+    t = m.Table([[m.Cell([m.Text("甲")]), narrow, m.Cell([m.Text("乙")])]], [1, 0.3, 12])
+    with pytest.raises(DataError, match="比一整页还高"):
+        write_pdf(_doc([t]), io.BytesIO())
