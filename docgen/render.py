@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 import os
 import tempfile
 from datetime import date
@@ -109,17 +110,25 @@ def build_document(tpl: Template, data: dict, profile: Profile, *, file: str | N
 def render_markup(tpl: Template, values: dict, profile: Profile, *, today: date | None = None,
                   file: str | None = None, row: int | None = None) -> str:
     """The body after Jinja: markup text."""
-    try:
+    with template_errors(tpl.body_path, file=file, row=row):
         return _compiled(tpl).render(context(tpl, values, profile, today))
+
+
+@contextmanager
+def template_errors(path: Path, *, file: str | None = None, row: int | None = None):
+    """Turn what Jinja raises while filling a body into errors naming the template or the data record."""
+    try:
+        yield
     except UndefinedError as e:
-        raise TemplateError(f"模板引用了未定义的名称：{e.message}", file=str(tpl.body_path)) from None
+        raise TemplateError(f"模板引用了未定义的名称：{e.message}", file=str(path),
+                            expected="template.yaml 中声明的字段，或 org.*、today、template") from None
     except TemplateNotFound as e:
-        raise TemplateError(f"include 的文件不存在：{e.name}", file=str(tpl.body_path),
+        raise TemplateError(f"include 的文件不存在：{e.name}", file=str(path),
                             expected="相对模板根目录的路径，如 move-in-notice/body.md 或 _partials/x.md") from None
     except TemplateSyntaxError as e:
-        raise TemplateError(f"模板语法错误：{e.message}", file=e.filename or str(tpl.body_path), row=e.lineno) from None
+        raise TemplateError(f"模板语法错误：{e.message}", file=e.filename or str(path), row=e.lineno) from None
     except SecurityError as e:
-        raise TemplateError(f"模板做了不允许的操作：{e}", file=str(tpl.body_path)) from None
+        raise TemplateError(f"模板做了不允许的操作：{e}", file=str(path)) from None
     except DocgenError as e:
         if file and not e.file:
             e.file, e.row = file, row

@@ -17,16 +17,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from . import model as m
-from .errors import DataError, DocgenError, TemplateError
+from .errors import DataError, TemplateError
 from .formatting import FILTERS, to_fen
 from .library import Template
 from .profile import AttrDict, Profile
-from .render import atomic_write, context
+from .render import atomic_write, context, template_errors
 
 SOFFICE_HINT = ("安装 LibreOffice：Debian/Ubuntu 上 apt-get install libreoffice-writer-nogui"
                 "（或 libreoffice-writer），其他系统从 libreoffice.org 安装，并确保 soffice 在 PATH 中；"
@@ -209,22 +209,12 @@ def render_docx(tpl: Template, values: dict, profile: Profile, out: Path, *, tod
     except Exception as e:
         raise TemplateError(f"无法打开 Word 文件：{e}", file=str(path), expected="用 Word 或 WPS 保存的 .docx 文件") from None
     try:
-        doc.render(word_context(doc, tpl, values, profile, today), jinja_env=word_env(), autoescape=True)
-    except TemplateSyntaxError:
-        check_syntax(path)
+        with template_errors(path, file=file, row=row):
+            doc.render(word_context(doc, tpl, values, profile, today), jinja_env=word_env(), autoescape=True)
+    except TemplateError as e:
+        if e.message.startswith("模板语法错误"):
+            check_syntax(path)   # names the Word paragraph, where Jinja's line number means nothing
         raise
-    except UndefinedError as e:
-        raise TemplateError(f"模板引用了未定义的名称：{e.message}", file=str(path),
-                            expected="template.yaml 中声明的字段，或 org.*、today、template") from None
-    except SecurityError as e:
-        raise TemplateError(f"模板做了不允许的操作：{e}", file=str(path)) from None
-    except DocgenError as e:
-        if file and not e.file:
-            e.file, e.row = file, row
-            e.args = (e.describe(),)
-        raise
-    except (ValueError, TypeError, ArithmeticError) as e:
-        raise DataError(f"填充模板时出错：{e}", file=file, row=row) from None
     doc.save(str(out))
 
 
