@@ -719,7 +719,7 @@ def write_public_list(tpl: Template, profile: Profile, units: list[Unit], out: P
     rows = []
     for u in units:
         by_item: dict[str, list] = {}
-        for c in u.charges.values():
+        for c in u.charges:
             by_item.setdefault(c.item, []).append(c)
         for item, cs in by_item.items():
             rows.append({"building": u.building, "unit": u.unit, "owner_name": mask_name(u.owner_name),
@@ -792,7 +792,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             "owner_name": u.owner_name, "building": u.building, "unit": u.unit,
             "as_of": as_of, "issue_date": issue_date,
             "notice_no": f"{LEVEL_PREFIX.get(level, 'CJ')}-{issue_date:%Y%m}-{seq:04d}",
-            "items": fold(u.charges.values(), detail=detail), "level": level,
+            "items": fold(u.charges, detail=detail), "level": level,
         }
         if due_date is not None:
             record["due_date"] = due_date
@@ -802,7 +802,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             record["late_fee_rate"] = late_fee_rate
         if phone_field and u.phone:
             record[phone_field] = u.phone
-        first = min(c.line for c in u.charges.values())
+        first = min(c.line for c in u.charges)
         if sets:
             record = apply_overrides(tpl, record, sets)   # keys were checked above; values are checked
         # The record is checked against the template's fields by the workers, in parallel

@@ -115,7 +115,8 @@ class Unit:
     owner_name: str = ""
     name_line: int = 0
     phone: str = ""
-    charges: dict[tuple[str, str], Charge] = field(default_factory=dict)
+    charges: list[Charge] = field(default_factory=list)                # what the letter will list
+    _seen: dict[tuple[str, str], Charge] | None = field(default_factory=dict, repr=False)  # while reading
     lines: list[int] = field(default_factory=list)          # every source line of this unit
     errors: dict[int, str] = field(default_factory=dict)     # line → what is wrong with it
     skipped: dict[int, str] = field(default_factory=dict)    # line → why it does not count
@@ -132,12 +133,12 @@ class Unit:
 
     def amounts(self) -> dict[int, Decimal]:
         """Source line → the arrears it adds to the letter (rows that count)."""
-        return {c.line: c.amount for c in self.charges.values()}
+        return {c.line: c.amount for c in self.charges}
 
     @property
     def total(self) -> Decimal:
         """Sum of the arrears counted for this unit."""
-        return sum((c.amount for c in self.charges.values()), Decimal("0.00"))
+        return sum((c.amount for c in self.charges), Decimal("0.00"))
 
 
 @dataclass
@@ -248,6 +249,8 @@ def read_ledger(path: str | Path, *, as_of: date, sheet: str | None = None) -> L
         for row in table:
             ledger.rows += 1
             _take(ledger, row, cols, limit)
+    for u in ledger.units.values():
+        u._seen = None       # only needed to spot duplicates; a third of the memory of a big ledger
     return ledger
 
 
@@ -306,7 +309,7 @@ def _take(ledger: Ledger, row: Row, cols: dict[str, str], limit: str) -> None:
     if amount == 0:
         u.skipped[line] = "欠费为 0（已结清），不计入"
         return
-    prev = u.charges.get((item, period))
+    prev = u._seen.get((item, period))
     if prev is not None:
         if prev.amount == amount:
             u.skipped[line] = (f"与第 {prev.line} 行重复（同一房屋、收费项目、所属期间和金额），只计一次")
@@ -317,7 +320,8 @@ def _take(ledger: Ledger, row: Row, cols: dict[str, str], limit: str) -> None:
                 field=cols.get("arrears") or cols.get("receivable"),
                 expected="每户每个收费项目每月一行").describe()
         return
-    u.charges[(item, period)] = Charge(item, period, amount, line)
+    charge = u._seen[(item, period)] = Charge(item, period, amount, line)
+    u.charges.append(charge)
 
 
 # --------------------------------------------------------------------------- #

@@ -44,7 +44,8 @@ ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 # ---------------------------------------------------------------- subsetting speed
 # Batch runs write thousands of small PDFs, each embedding subsets of 10-20 MB CJK faces, and
-# ReportLab copies a whole table (20 MB of glyf) every time it makes a subset: keep one copy.
+# ReportLab copies a whole table (20 MB of glyf) every time it makes a subset: keep one copy
+# (of glyf not even that: a view on the font file already in memory).
 # (Faces are also registered with asciiReadable=0, so a subset holds only the characters drawn
 # instead of all of ASCII as well: half the size, same text.)
 # A subset's 'name' table (2-3 KB of copyright and licence strings, copied into every subset
@@ -60,11 +61,32 @@ def _short_name_table(ps_name: bytes) -> bytes:
             + b"".join(struct.pack(">6H", *r) for r in records) + text)
 
 
+class _GlyphTable:
+    """The glyf table as a window on the font file: slicing copies one glyph, never the table."""
+    __slots__ = ("view",)
+
+    def __init__(self, view: memoryview):
+        self.view = view
+
+    def __getitem__(self, index):
+        return self.view[index].tobytes()
+
+    def __len__(self):
+        return len(self.view)
+
+
 def _cached_table(self, tag, _get=ttfonts.TTFontFile.get_table):
     tables = self.__dict__.setdefault("_dg_tables", {})
     data = tables.get(tag)
     if data is None:
-        data = tables[tag] = _short_name_table(self.name) if tag == "name" else _get(self, tag)
+        if tag == "name":
+            data = _short_name_table(self.name)
+        elif tag == "glyf":     # makeSubset only slices glyphs out of it
+            pos, length = self.get_table_pos(tag)
+            data = _GlyphTable(memoryview(self._ttf_data)[pos:pos + length])
+        else:
+            data = _get(self, tag)
+        tables[tag] = data
     return data
 
 

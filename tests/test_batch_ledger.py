@@ -54,9 +54,9 @@ def test_amount_and_period_quirks_fold_into_one_line(tmp_path):
     led = read_ledger(p, as_of=AS_OF)
     (u,) = led.units.values()
     assert u.key == ("1栋", "101")
-    assert sorted(c.period for c in u.charges.values()) == [f"2026-{m:02d}" for m in range(3, 9)]
-    assert all(c.amount == Decimal("1234.50") for c in u.charges.values())
-    assert fold(u.charges.values()) == [{"item": "物业服务费", "period": "2026-03～2026-08", "months": 6,
+    assert sorted(c.period for c in u.charges) == [f"2026-{m:02d}" for m in range(3, 9)]
+    assert all(c.amount == Decimal("1234.50") for c in u.charges)
+    assert fold(u.charges) == [{"item": "物业服务费", "period": "2026-03～2026-08", "months": 6,
                                          "monthly": Decimal("1234.50"), "amount": Decimal("7407.00")}]
     assert u.total == Decimal("7407.00")
     assert u.lines == [2, 3, 4, 5, 6, 7] and not u.errors and not u.skipped
@@ -133,7 +133,7 @@ def test_receivable_minus_paid_when_no_arrears_column(tmp_path):
         "6栋,301,何一,物业服务费,2026-04,300.00,,50",
     ])
     (u,) = read_ledger(p, as_of=AS_OF).units.values()
-    assert [c.amount for c in u.charges.values()] == [Decimal("200.00"), Decimal("250.00")]
+    assert [c.amount for c in u.charges] == [Decimal("200.00"), Decimal("250.00")]
 
 
 def test_xlsx_types(tmp_path):
@@ -150,7 +150,7 @@ def test_xlsx_types(tmp_path):
     led = read_ledger(p, as_of=AS_OF)
     (u,) = led.units.values()
     assert u.unit == "1502" and u.lines == [3, 4, 5]
-    assert fold(u.charges.values()) == [{"item": "物业服务费", "period": "2026-03～2026-05", "months": 3,
+    assert fold(u.charges) == [{"item": "物业服务费", "period": "2026-03～2026-05", "months": 3,
                                          "monthly": Decimal("0.30"), "amount": Decimal("0.90")}]
 
 

@@ -30,7 +30,7 @@ class _Shaped(list):
     __slots__ = ("lines",)
 
 
-_SHAPED_MAX = 4096   # texts kept per font set; letters of one batch repeat most of theirs
+_SHAPED_MAX = 2048   # texts kept per font set; letters of one batch repeat most of theirs
 
 
 def _inline_key(x: m.Inline):
@@ -52,13 +52,13 @@ def shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = Fal
         return _shape(inlines, fonts, size, bold)
     key = (size, bold, parts)
     cache = fonts.__dict__.setdefault("_dg_shaped", {})
-    out = cache.get(key)
+    out = cache.pop(key, None)
     if out is None:
         out = _Shaped(_shape(inlines, fonts, size, bold))
         out.lines = {}
         if len(cache) >= _SHAPED_MAX:
-            del cache[next(iter(cache))]
-        cache[key] = out
+            del cache[next(iter(cache))]          # the least recently used
+    cache[key] = out
     return out
 
 
