@@ -52,3 +52,44 @@ def samples(tmp_path_factory):
     out = tmp_path_factory.mktemp("samples")
     results = render_samples(out)
     return out, results
+
+
+def render_pair(out: Path, tid: str, data: dict | None = None, name: str | None = None) -> tuple[Path, Path]:
+    """Render a template (its sample when data is None) to PDF and DOCX under out; returns (pdf, docx)."""
+    from docgen.api import render_one
+    files = render_one(tid, data=data, use_sample=data is None, out=out / (name or tid), fmt="both")
+    return next(p for p in files if p.suffix == ".pdf"), next(p for p in files if p.suffix == ".docx")
+
+
+def sample_with(tid: str, **changes) -> dict:
+    """A template's sample data with some fields changed."""
+    from docgen.library import Library
+    data = dict(Library().get(tid).sample)
+    data.update(changes)
+    return data
+
+
+def texts(files: tuple[Path, Path]) -> list[str]:
+    """The PDF text and the DOCX text of a render_pair, both without whitespace."""
+    pdf, docx = files
+    return [pdf_text(pdf), docx_text(docx)]
+
+
+def page_count(pdf: Path) -> int:
+    """Number of pages of a PDF."""
+    import pdfplumber
+    with pdfplumber.open(str(pdf)) as doc:
+        return len(doc.pages)
+
+
+def assert_east_asian_fonts(docx: Path) -> None:
+    """The Normal style and every text run in the body (tables included) name an East Asian font."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    d = Document(str(docx))
+    assert d.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
+    runs = [r for r in d.element.body.iter(qn("w:r")) if "".join(t.text or "" for t in r.iter(qn("w:t"))).strip()]
+    assert runs, "no text runs"
+    for r in runs:
+        fonts = r.rPr.rFonts if r.rPr is not None else None
+        assert fonts is not None and fonts.get(qn("w:eastAsia")), "".join(t.text for t in r.iter(qn("w:t")))

@@ -8,13 +8,11 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from docx import Document as DocxDocument
-from docx.oxml.ns import qn
 
-from docgen.api import render_one
 from docgen.errors import DataError
-from docgen.library import Library
 
-from .conftest import docx_text, pdf_text, pdfcheck
+from .conftest import assert_east_asian_fonts, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import render_pair as _render, sample_with as _sample
 
 DUNNING = ("parking-fee-dunning", "demand-letter", "final-notice", "delivery-receipt", "arrears-public-list")
 RENOVATION = ("renovation-application", "renovation-undertaking", "renovation-agreement",
@@ -28,34 +26,10 @@ ONE_PAGE = ("parking-fee-dunning", "delivery-receipt", "arrears-public-list", "r
 THREATS = ("停水", "停电", "断水", "断电", "停暖", "停气", "停止供", "断供", "限制出入", "锁车位", "罚款")
 
 
-def _render(out: Path, tid: str, data: dict | None = None, name: str | None = None) -> tuple[Path, Path]:
-    files = render_one(tid, data=data, use_sample=data is None, out=out / (name or tid), fmt="both")
-    pdf = next(p for p in files if p.suffix == ".pdf")
-    docx = next(p for p in files if p.suffix == ".docx")
-    return pdf, docx
-
-
-def _sample(tid: str, **changes) -> dict:
-    data = dict(Library().get(tid).sample)
-    data.update(changes)
-    return data
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     out = tmp_path_factory.mktemp("dunning_reno")
     return {tid: _render(out, tid) for tid in TEMPLATES}
-
-
-def texts(files: tuple[Path, Path]) -> list[str]:
-    """The PDF text and the DOCX text, both without whitespace."""
-    pdf, docx = files
-    return [pdf_text(pdf), docx_text(docx)]
-
-
-def pages(pdf: Path) -> int:
-    with pdfplumber.open(str(pdf)) as doc:
-        return len(doc.pages)
 
 
 def docx_rows(docx: Path) -> list[list[str]]:
@@ -116,14 +90,7 @@ def test_one_page_documents_fit_one_page(rendered, tid):
 
 @pytest.mark.parametrize("tid", TEMPLATES)
 def test_docx_sets_east_asian_fonts(rendered, tid):
-    d = DocxDocument(str(rendered[tid][1]))
-    normal = d.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia"))
-    runs = [r for p in d.paragraphs for r in p.runs if r.text.strip()]
-    runs += [r for t in d.tables for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs
-             if r.text.strip()]
-    assert runs and all(r._element.rPr is not None and r._element.rPr.rFonts is not None
-                        and r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
+    assert_east_asian_fonts(rendered[tid][1])
 
 
 @pytest.mark.parametrize("tid", TEMPLATES)

@@ -9,7 +9,7 @@ import pdfplumber
 import pytest
 from docx import Document as read_docx
 
-from .conftest import docx_text, pdf_text, pdfcheck
+from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
 from docgen.api import render_one
 from docgen.errors import DataError
 from docgen.library import Library
@@ -100,10 +100,7 @@ def _table_with(docx_path, header_text):
 
 @pytest.mark.parametrize("tid", ALL)
 def test_sets_east_asian_fonts(rendered, tid):
-    import zipfile
-    with zipfile.ZipFile(rendered[tid][1]) as z:
-        xml = z.read("word/styles.xml").decode() + z.read("word/document.xml").decode()
-    assert re.search(r'<w:rFonts [^>]*w:eastAsia="[^"\x00-\x7f]+"', xml)     # a Chinese face such as 宋体
+    assert_east_asian_fonts(rendered[tid][1])
 
 
 @pytest.mark.parametrize("tid", ALL)

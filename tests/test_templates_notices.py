@@ -6,13 +6,11 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from docx import Document as DocxDocument
-from docx.oxml.ns import qn
 
-from docgen.api import render_one
 from docgen.errors import DataError
-from docgen.library import Library
 
-from .conftest import docx_text, pdf_text, pdfcheck
+from .conftest import assert_east_asian_fonts, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import render_pair as _render, sample_with as _sample
 
 NOTICES = ("dog-keeping-notice", "access-card-notice", "owner-card-notice", "good-news-notice",
            "festival-tips", "weather-tips", "works-completion-notice", "lost-and-found-notice",
@@ -23,34 +21,10 @@ ONE_PAGE = tuple(t for t in NOTICES if t != "community-event-plan")
 SANCTION_WORDS = ("欠费", "催缴", "拖欠", "缴清", "缴纳物业费", "处罚", "罚款", "停止服务")
 
 
-def _render(out: Path, tid: str, data: dict | None = None, name: str | None = None) -> tuple[Path, Path]:
-    files = render_one(tid, data=data, use_sample=data is None, out=out / (name or tid), fmt="both")
-    pdf = next(p for p in files if p.suffix == ".pdf")
-    docx = next(p for p in files if p.suffix == ".docx")
-    return pdf, docx
-
-
-def _sample(tid: str, **changes) -> dict:
-    data = dict(Library().get(tid).sample)
-    data.update(changes)
-    return data
-
-
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     out = tmp_path_factory.mktemp("notices")
     return {tid: _render(out, tid) for tid in NOTICES}
-
-
-def texts(files: tuple[Path, Path]) -> list[str]:
-    """The PDF text and the DOCX text, both without whitespace."""
-    pdf, docx = files
-    return [pdf_text(pdf), docx_text(docx)]
-
-
-def pages(pdf: Path) -> int:
-    with pdfplumber.open(str(pdf)) as doc:
-        return len(doc.pages)
 
 
 def docx_table_rows(docx: Path) -> list[list[str]]:
@@ -81,12 +55,7 @@ def test_one_page_notice_fits_one_page(rendered, tid):
 
 @pytest.mark.parametrize("tid", NOTICES)
 def test_docx_sets_east_asian_fonts(rendered, tid):
-    d = DocxDocument(str(rendered[tid][1]))
-    normal = d.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia"))
-    runs = [r for p in d.paragraphs for r in p.runs if r.text.strip()]
-    assert runs and all(r._element.rPr is not None and r._element.rPr.rFonts is not None
-                        and r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in runs)
+    assert_east_asian_fonts(rendered[tid][1])
 
 
 # ---------------------------------------------------------------- one test per template
