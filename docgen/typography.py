@@ -354,8 +354,11 @@ def _join_spaced_numbers(units: list[list[Glyph]]) -> list[list[Glyph]]:
     return out
 
 
-def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, size: float = 12.0) -> list[Line]:
-    """Greedy line breaking with the Chinese rules above; returns lines with x positions."""
+def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, size: float = 12.0,
+                hang: bool = True) -> list[Line]:
+    """Greedy line breaking with the Chinese rules above; returns lines with x positions.
+
+    hang=False keeps every mark inside the width (table cells: a hanging comma would cross the rule)."""
     units = _units(glyphs)
     lines: list[Line] = []
     cur: list[Glyph] = []
@@ -388,7 +391,7 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
         # Let one trailing full-width comma or stop hang past the margin, as Word's
         # "允许标点溢出边界" does, instead of pushing a character down to the next line.
         last = unit[-1]
-        if (last.kind == "char" and last.text in HANGABLE and cur
+        if (hang and last.kind == "char" and last.text in HANGABLE and cur
                 and cur_w + uw - last.width <= avail + 0.01):
             cur.extend(unit)
             cur_w += uw

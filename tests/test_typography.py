@@ -66,3 +66,10 @@ def test_first_line_indent():
 def test_forced_break():
     gl = glyphs("甲乙") + [Glyph("", 0, None, kind="break")] + glyphs("丙")
     assert lines_text(break_lines(gl, 100.0)) == ["甲乙", "丙"]
+
+
+def test_no_hanging_where_it_would_cross_a_rule():
+    # table cells: the comma goes down with the character before it instead of past the cell border
+    lines = break_lines(glyphs("一二三四五六七八九十，一二"), 100.0, hang=False)
+    assert all(l.width <= 100.0 + 0.01 for l in lines)
+    assert lines_text(lines)[1].startswith("十，")

@@ -168,9 +168,10 @@ class TextBlock(Flowable):
     """A paragraph of Chinese text laid out by the typography module."""
 
     def __init__(self, glyphs, size, leading, align="justify", indent=0.0, space_before=0.0,
-                 space_after=0.0, right_indent=0.0, lines=None, first_indent_applies=True):
+                 space_after=0.0, right_indent=0.0, lines=None, first_indent_applies=True, hang=True):
         super().__init__()
         self.glyphs = glyphs
+        self.hang = hang
         self.size = size
         self.leading = leading
         self.align = align
@@ -186,11 +187,12 @@ class TextBlock(Flowable):
         if self._lines is None or self._for_width != aw:
             width, indent = aw - self.right_indent, self.indent if self._first else 0.0
             known = getattr(self.glyphs, "lines", None)
-            lines = known.get((width, indent, self.size)) if known is not None else None
+            key = (width, indent, self.size, self.hang)
+            lines = known.get(key) if known is not None else None
             if lines is None:
-                lines = break_lines(self.glyphs, width, indent, self.size)
+                lines = break_lines(self.glyphs, width, indent, self.size, self.hang)
                 if known is not None:
-                    known[(width, indent, self.size)] = lines   # lines are read-only once made
+                    known[key] = lines   # lines are read-only once made
             self._lines = lines
             self._for_width = aw
         return self._lines
@@ -214,9 +216,9 @@ class TextBlock(Flowable):
         if fit < 1:
             return []
         head = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
-                         self.space_before, 0.0, self.right_indent, lines[:fit], self._first)
+                         self.space_before, 0.0, self.right_indent, lines[:fit], self._first, self.hang)
         tail = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
-                         0.0, self.space_after, self.right_indent, lines[fit:], False)
+                         0.0, self.space_after, self.right_indent, lines[fit:], False, self.hang)
         head._for_width = tail._for_width = aw
         return [head, tail]
 
@@ -555,7 +557,7 @@ class _Builder:
                     continue
                 span_w = sum(col_w[ci:ci + cell.colspan]) - 2 * pad
                 f = TextBlock(shape(cell.inlines, self.fonts, size, cell.bold), size, leading,
-                              cell.align or t.align, 0.0)
+                              cell.align or t.align, 0.0, hang=False)
                 f._span_w = span_w
                 cells.append(f)
                 if cell.colspan > 1 or cell.rowspan > 1:
@@ -592,7 +594,8 @@ class _Builder:
             widest = max((sum(g.width for g in it) for it in items), default=0)
             n = 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
         rows = [items[i:i + n] for i in range(0, len(items), n)]
-        data = [[TextBlock(g, size, self.leading, "left", 0.0) for g in r] + [""] * (n - len(r)) for r in rows]
+        data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
+                for r in rows]
         tbl = Table(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
         tbl.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
