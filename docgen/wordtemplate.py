@@ -232,7 +232,7 @@ def require_soffice() -> str:
     return exe
 
 
-def _fontconfig(tmp: Path) -> dict[str, str]:
+def soffice_env(tmp: Path) -> dict[str, str]:
     """Environment for soffice that adds the bundled fonts (a fresh machine may have no CJK font)."""
     env = dict(os.environ)
     if not any(_FONTS_DIR.glob("*.ttf")):
@@ -260,7 +260,7 @@ def docx_to_pdf(docx: Path, pdf: Path, timeout: int = 180) -> None:
         cmd = [exe, f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
                "--nologo", "--convert-to", "pdf", "--outdir", str(tmp / "out"), str(docx)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_fontconfig(tmp))
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=soffice_env(tmp))
         except subprocess.TimeoutExpired:
             raise DataError(f"LibreOffice 转换超过 {timeout} 秒未完成", file=str(docx)) from None
         result = tmp / "out" / (docx.stem + ".pdf")

@@ -20,10 +20,12 @@ KEY_TEXT = {
 def test_sample_docx_converts_in_libreoffice(samples, tmp_path):
     out, results = samples
     docx = [out / f"{r['id']}.docx" for r in results if not r["error"]]
+    from docgen.wordtemplate import soffice_env
     lo = tmp_path / "lo"
+    # the bundled fonts stand in for 宋体/黑体, as on a fresh machine with no CJK fonts installed
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(lo), *map(str, docx)],
-                   check=True, capture_output=True, timeout=600)
+                   check=True, capture_output=True, timeout=600, env=soffice_env(tmp_path))
     for f in docx:
         pdf = lo / (f.stem + ".pdf")
         assert pdf.is_file(), f"LibreOffice did not convert {f.name}"
