@@ -140,7 +140,7 @@ def letters_for_baseline(ledger: Path, n: int) -> list[dict]:
         out.append({"owner_name": u.owner_name, "building": u.building, "unit": u.unit,
                     "as_of": date.fromisoformat(AS_OF), "due_date": date(2027, 1, 10),
                     "issue_date": date(2026, 12, 31), "notice_no": f"CJ-202612-{i + 1:04d}",
-                    "items": fold(u.charges.values())})
+                    "items": fold(u.charges)})
     return out
 
 
