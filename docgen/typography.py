@@ -14,12 +14,13 @@ import json
 import re
 import struct
 import threading
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from reportlab import rl_config
-from reportlab.pdfbase import pdfmetrics, ttfonts
+from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
 
 from .errors import FontError
 
@@ -92,6 +93,15 @@ def _cached_table(self, tag, _get=ttfonts.TTFontFile.get_table):
 
 ttfonts.TTFontFile.get_table = _cached_table   # ReportLab reads tables this way only to make subsets
 rl_config.useA85 = 0
+
+
+def _deflate(self, text):
+    """Deflate at level 2: a batch letter spends a sixth of its time in zlib at the default
+    level 6, which makes files only 3% smaller."""
+    return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 2)
+
+
+pdfdoc.PDFStreamFilterZCompress.encode = _deflate
 
 # ---------------------------------------------------------------- punctuation classes
 
