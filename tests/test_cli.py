@@ -147,3 +147,20 @@ def test_templates_option_reaches_includes(tmp_path):
     assert "本项目自定义的说明。" in pdf_text(tmp_path / "p.pdf")
     r = run("render", "move-in-packet", "--sample", "--out", tmp_path / "q.pdf")
     assert "本项目自定义的说明。" not in pdf_text(tmp_path / "q.pdf")
+
+
+def test_show_example_of_every_template_validates_unchanged():
+    """`docgen show ID --example` prints YAML that render accepts as it is, for every template."""
+    from docgen.library import Library
+    from docgen.profile import Profile
+    from docgen.render import build_document
+    lib = Library()
+    for tid in lib.ids():
+        r = run("show", tid, "--example")
+        assert r.exit_code == 0, (tid, r.output)
+        data = yaml.safe_load(r.stdout) or {}
+        tpl = lib.get(tid)
+        if tpl.body_file.endswith(".docx"):
+            continue
+        doc = build_document(tpl, data, Profile(), file=f"{tid} --example")
+        assert doc.blocks, tid

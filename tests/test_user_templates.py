@@ -203,3 +203,23 @@ def test_worked_example_in_the_guide_lints_clean_and_renders(tmp_path):
     assert "关于3号地下车库地坪施工的通知" in text and "2027年1月5日至2027年1月8日" in text
     assert "北门临时停车场，施工期间在该处停车48小时内免费" in text
     assert "因3号地下车库地面起砂、标线模糊" in text  # the default
+
+
+def test_worked_example_in_the_readme_lints_clean_and_renders(tmp_path):
+    import re
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"<!-- example: (\S+) -->\n```\w*\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    assert [name for name, _ in blocks] == ["lift-inspection-notice/template.yaml", "lift-inspection-notice/body.md"]
+    for name, text in blocks:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    from docgen.lint import lint_template
+    assert [p.describe() for p in lint_template(tmp_path / "lift-inspection-notice")] == []
+    pdf, = render_one("lift-inspection-notice", templates=[tmp_path], use_sample=True, out=tmp_path / "s.pdf")
+    text = pdf_text(pdf)
+    assert "电梯年检通知" in text and "2026年12月3日（星期四）" in text and "5栋、6栋" in text
+    assert "滨江市特种设备检验研究院" in text and "2026年11月26日" in text
+    docx, = render_one("lift-inspection-notice", templates=[tmp_path], overrides=["date=2026-12-10", "buildings=8栋"],
+                       out=tmp_path / "d.docx")
+    text = docx_text(docx)
+    assert "2026年12月10日（星期四）对8栋的电梯" in text and "特种设备检验机构" in text
