@@ -337,6 +337,8 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.kind == "char" and g.text in "—…" and prev.text == g.text:
                 attach = True
+            elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
+                attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
         if attach:
             units[-1].append(g)
         else:

@@ -73,3 +73,12 @@ def test_no_hanging_where_it_would_cross_a_rule():
     lines = break_lines(glyphs("一二三四五六七八九十，一二"), 100.0, hang=False)
     assert all(l.width <= 100.0 + 0.01 for l in lines)
     assert lines_text(lines)[1].startswith("十，")
+
+
+def test_closing_mark_after_a_fill_in_blank_takes_the_whole_blank_along():
+    pad = lambda w: Glyph("", w, None, underline=True, kind="pad")
+    text = glyphs("一二三四五六七八") + [pad(15.0), pad(15.0)] + glyphs("）。")
+    lines = break_lines(text, 100.0, hang=False)
+    assert len(lines) == 2
+    second = lines[1].glyphs
+    assert second[0].kind == "pad" and second[1].kind == "pad" and second[2].text == "）"
