@@ -9,8 +9,11 @@ it runs the real command line in a fresh process and measures:
   * letters/s      — `docgen dunning LEDGER --out DIR` (one PDF per unit), end to end: reading
                      and checking the ledger, grouping, rendering, manifest;
   * merged pages/s — `docgen dunning LEDGER --out DIR --merge --format none` (the print file only);
-  * peak memory    — the whole process tree (parent and workers), sampled from /proc every 20 ms,
-                     as PSS (shared pages counted once) and as the plain sum of RSS;
+  * peak memory    — the whole process tree (parent and workers), sampled from /proc every 50 ms
+                     in a second, untimed run, as PSS (shared pages counted once) and as the
+                     plain sum of RSS;
+  * CPU            — user+system seconds of the whole process tree in the timed run: what the
+                     machine could do with all its cores free (the shared machine rarely is);
   * size           — average and largest per-unit PDF.
 Then the first 60 units' letters through docxtpl + LibreOffice headless (bench/render.py's
 Word template), and the ratio per letter.
@@ -20,6 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,29 +89,45 @@ class PeakMemory(threading.Thread):
                 a, b = _mem_kb(p)
                 pss, rss = pss + a, rss + b
             self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
-            self._halt.wait(0.02)
+            self._halt.wait(0.05)
 
     def stop(self):
         self._halt.set()
         self.join()
 
 
-def docgen(args: list[str], cwd: Path) -> dict:
-    """Run the docgen command line; wall time, peak memory and its --json summary."""
-    exe = Path(sys.executable).parent / "docgen"
-    cmd = ([str(exe)] if exe.is_file() else [sys.executable, "-c", "from docgen.cli import main; main()"]) + args
+def _run(cmd: list[str], cwd: Path, sample: bool) -> tuple[float, bytes, "PeakMemory | None"]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd + ["--json"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    mem = PeakMemory(proc.pid)
-    mem.start()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mem = PeakMemory(proc.pid) if sample else None
+    if mem:
+        mem.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - t
-    mem.stop()
+    if mem:
+        mem.stop()
     if proc.returncode != 0:
-        raise SystemExit(f"docgen {' '.join(args)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    summary = json.loads(out)
-    return {"wall": wall, "pss_mb": mem.peak_pss / 1024, "rss_mb": mem.peak_rss / 1024, "summary": summary,
-            "load": load()}
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _run.cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime   # whole tree, reaped
+    return wall, out, mem
+
+
+def docgen(args: list[str], cwd: Path) -> dict:
+    """Run the docgen command line twice: once timed, once with its memory sampled.
+
+    Reading /proc/PID/smaps_rollup (needed for PSS) takes the process's memory-map lock and
+    slows it down noticeably, so the timed run is not sampled."""
+    exe = Path(sys.executable).parent / "docgen"
+    cmd = ([str(exe)] if exe.is_file() else [sys.executable, "-c", "from docgen.cli import main; main()"]) + args
+    wall, out, _ = _run(cmd + ["--json"], cwd, sample=False)
+    summary, timed_load, cpu = json.loads(out), load(), _run.cpu
+    out_dir = Path(args[args.index("--out") + 1])
+    shutil.rmtree(out_dir)
+    _, _, mem = _run(cmd + ["--json"], cwd, sample=True)
+    return {"wall": wall, "cpu": cpu, "pss_mb": mem.peak_pss / 1024, "rss_mb": mem.peak_rss / 1024,
+            "summary": summary, "load": timed_load}
 
 
 def bench_ledger(units: int, jobs: int, work: Path) -> dict:
@@ -123,7 +144,10 @@ def bench_ledger(units: int, jobs: int, work: Path) -> dict:
     from pypdf import PdfReader
     if len(PdfReader(str(work / f"print-{units}" / "print.pdf")).pages) != pages:
         raise SystemExit("print.pdf page count does not match the run's report")
+    cores = os.cpu_count() or 1
     return {"units": units, "rows": rows, "letters": letters, "sep_wall": sep["wall"],
+            "sep_cpu_ms": 1000 * sep["cpu"] / letters, "sep_capacity": cores * letters / sep["cpu"],
+            "merged_cpu_ms": 1000 * merged["cpu"] / pages, "merged_capacity": cores * pages / merged["cpu"],
             "letters_per_s": letters / sep["wall"], "sep_render_s": sep["summary"]["seconds"],
             "sep_pss_mb": sep["pss_mb"], "sep_rss_mb": sep["rss_mb"], "sep_load": sep["load"],
             "kb_avg": sum(sizes) / len(sizes) / 1024, "kb_max": max(sizes) / 1024,
@@ -167,6 +191,9 @@ def main() -> None:
             print(f"  merged print file: {r['pages_per_s']:6.1f} pages/s  ({r['pages']} pages in {r['merged_wall']:.1f} s, "
                   f"{r['print_mb']:.1f} MB; peak {r['merged_pss_mb']:.0f} MB PSS / {r['merged_rss_mb']:.0f} MB RSS)"
                   f"   [{r['merged_load']}]", flush=True)
+            print(f"  CPU (all processes, load-independent): {r['sep_cpu_ms']:.1f} ms/letter -> "
+                  f"{r['sep_capacity']:.0f} letters/s on {os.cpu_count()} idle cores; merged {r['merged_cpu_ms']:.1f} "
+                  f"ms/page -> {r['merged_capacity']:.0f} pages/s", flush=True)
         if not args.no_baseline:
             small = min(args.units)
             recs = letters_for_baseline(work / f"ledger-{small}.csv", args.baseline_letters)
