@@ -191,7 +191,7 @@ def main() -> None:
             print(f"  merged print file: {r['pages_per_s']:6.1f} pages/s  ({r['pages']} pages in {r['merged_wall']:.1f} s, "
                   f"{r['print_mb']:.1f} MB; peak {r['merged_pss_mb']:.0f} MB PSS / {r['merged_rss_mb']:.0f} MB RSS)"
                   f"   [{r['merged_load']}]", flush=True)
-            print(f"  CPU (all processes, load-independent): {r['sep_cpu_ms']:.1f} ms/letter -> "
+            print(f"  CPU time of all processes: {r['sep_cpu_ms']:.1f} ms/letter -> "
                   f"{r['sep_capacity']:.0f} letters/s on {os.cpu_count()} idle cores; merged {r['merged_cpu_ms']:.1f} "
                   f"ms/page -> {r['merged_capacity']:.0f} pages/s", flush=True)
         if not args.no_baseline:
