@@ -534,7 +534,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> 
     workers = max(1, min(opts.jobs or os.cpu_count() or 1, 61))
     # Each chunk of a print file embeds its own font subsets (tens of ms to make): print chunks
     # are bigger; chunks of separate files stay small so an interrupted run loses little.
-    size = opts.chunk or max(4, min(160 if printing else 64, -(-len(todo) // (workers * 6)) or 1))
+    size = opts.chunk or max(4, min(120 if printing else 64, -(-len(todo) // (workers * 6)) or 1))
     chunks = _chunks(todo, size, opts.split)
     parts_dir = out / f".parts-{os.getpid()}"
     if printing:
