@@ -198,6 +198,13 @@ def _write_files(st: dict, doc: m.Document, name: str) -> tuple[list[str], int]:
     return files, pages
 
 
+def _failure(e: Exception) -> str:
+    """The manifest message for a record that could not be rendered."""
+    if isinstance(e, DocgenError):
+        return e.describe()
+    return f"生成失败：{type(e).__name__}: {e}"
+
+
 def _render_chunk(task: tuple) -> tuple[int, list[Outcome], dict | None]:
     """Render one chunk: per-record files, and the chunk's print PDF when asked."""
     chunk_no, jobs, part_path = task
@@ -214,10 +221,8 @@ def _render_chunk(task: tuple) -> tuple[int, list[Outcome], dict | None]:
                 files, pages = _write_files(st, doc, job.name)
                 outcomes.append(Outcome(job.index, True, files, pages))
             docs.append(doc)
-        except DocgenError as e:
-            outcomes.append(Outcome(job.index, False, message=e.describe()))
-        except (ValueError, TypeError, ArithmeticError, KeyError, OSError) as e:
-            outcomes.append(Outcome(job.index, False, message=f"生成失败：{type(e).__name__}: {e}"))
+        except Exception as e:  # noqa: BLE001 - one bad letter must not stop ten thousand
+            outcomes.append(Outcome(job.index, False, message=_failure(e)))
     part = None
     ok = [o for o in outcomes if o.ok]
     if part_path and docs:
@@ -228,16 +233,16 @@ def _render_chunk(task: tuple) -> tuple[int, list[Outcome], dict | None]:
             counts.extend(write_pdf(docs, tmp, fonts=st["fonts"], duplex=st["duplex"]))
         try:
             atomic_write(path, write)
-        except DocgenError:
-            # Only possible when no separate PDF was drawn first (e.g. a character no font
+        except Exception:  # noqa: BLE001
+            # Only likely when no separate PDF was drawn first (e.g. a character no font
             # has): find the letters that cannot be drawn, print the others.
             keep = []
             for o, doc in zip(ok, docs):
                 try:
                     pdf_bytes(doc, st["profile"])
                     keep.append((o, doc))
-                except DocgenError as e:
-                    o.ok, o.message, o.files = False, e.describe(), []
+                except Exception as e:  # noqa: BLE001
+                    o.ok, o.message, o.files = False, _failure(e), []
             ok, docs = [o for o, _ in keep], [d for _, d in keep]
             counts.clear()
             if not docs:

@@ -374,3 +374,19 @@ def test_final_notice_with_contract_late_fee(tmp_path):
         assert word not in t
     plain = dunning(ledger, out=tmp_path / "plain", as_of=AS_OF, issue_date=ISSUED, level=3, jobs=1)
     assert plain.letters == 2 and "违约金" not in pdf_text(tmp_path / "plain" / "1栋-201.pdf")
+
+
+def test_print_only_run_reports_an_undrawable_letter_and_prints_the_rest(tmp_path):
+    ledger = small_ledger(tmp_path, units=4)
+    text = ledger.read_text(encoding="utf-8-sig").replace("业主2,", "业主\ue000,")   # a private-use character
+    ledger.write_text(text, encoding="utf-8-sig")
+    out = tmp_path / "out"
+    report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, merge=True, formats=(), jobs=1)
+    assert report.exit_code == 1 and report.letters == 3
+    rows = read_manifest(out / "manifest.csv")
+    bad = [r for r in rows if r["unit"] == "1栋 301"]
+    assert {r["status"] for r in bad} == {"error"} and "U+E000" in bad[0]["message"]
+    assert {r["status"] for r in rows if r["unit"] != "1栋 301"} == {"ok"}
+    t = pdf_text(out / "print.pdf")
+    assert len(PdfReader(str(out / "print.pdf")).pages) == 3
+    assert "业主0" in t and "业主1" in t and "业主3" in t and "1栋301房" not in t
