@@ -517,8 +517,35 @@ class _Printer:
         self.open.clear()
 
 
-def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> RunResult:
-    """Render jobs (already in delivery order) in a worker pool; write per-record files and print files."""
+def start_workers(spec: dict, opts: Options):
+    """Load template, profile and fonts, then fork the worker pool (None for a one-process run).
+
+    Forking before the data is read keeps the data out of the workers: they share only the
+    fonts and code with the parent, and the parent's records are never copied page by page."""
+    _setup(spec)
+    workers = max(1, min(opts.jobs or os.cpu_count() or 1, 61))
+    if workers == 1:
+        return None
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    if method == "fork":
+        gc.freeze()   # the workers' garbage collector then never touches (and copies) inherited objects
+    try:
+        return mp.get_context(method).Pool(workers, initializer=_init_worker, initargs=(spec,))
+    finally:
+        gc.unfreeze()
+
+
+def stop_workers(pool) -> None:
+    """Stop a pool started by start_workers that run_jobs did not get to use."""
+    if pool is not None:
+        pool.terminate()
+        pool.join()
+
+
+def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", pool=None) -> RunResult:
+    """Render jobs (already in delivery order) in a worker pool; write per-record files and print files.
+
+    pool: one from start_workers (run_jobs closes it); without one, workers are started here."""
     started = time.perf_counter()
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
@@ -546,25 +573,21 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> 
         parts_dir.mkdir(exist_ok=True)
     tasks = [(i, c, str(parts_dir / f"{i:06d}.pdf") if printing else None) for i, c in enumerate(chunks)]
     printer = _Printer(out, opts, title)
-    pool = bar = None
+    bar = None
     interrupted = False
-    if todo:
-        _setup(spec)
-        _warm(todo[0])
     state_f = open(out / STATE, "a", encoding="utf-8")
     try:
+        if pool is None and workers > 1 and len(chunks) > 1:
+            if todo:
+                _setup(spec)
+                _warm(todo[0])          # forked workers inherit warm caches
+            pool = start_workers(spec, opts)
         if opts.progress and todo:
             bar, task_id = _progress(len(todo))
-        if workers > 1 and len(chunks) > 1:
-            method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            if method == "fork":
-                # Workers share the parent's memory (fonts, ledger) page by page until they write
-                # to it; keep their garbage collector from touching every inherited object.
-                gc.freeze()
-            pool = mp.get_context(method).Pool(min(workers, len(chunks)), initializer=_init_worker,
-                                               initargs=(spec,))
+        if pool is not None:
             results: Iterable = pool.imap(_render_chunk, tasks)
         else:
+            _setup(spec)
             results = map(_render_chunk, tasks)
         for chunk_no, outs, part in results:
             for o in outs:
@@ -590,10 +613,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "") -> 
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        gc.unfreeze()
+        stop_workers(pool)
         printer.abort()
         if bar is not None:
             bar.stop()
@@ -773,6 +793,26 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
                         expected="用 --level 2 或 --level 3，或去掉 --late-fee-rate")
     if sets:
         apply_overrides(tpl, {}, sets)      # unknown fields are a usage error before any work
+    opts = Options(out=Path(out), formats=formats, merge=merge, split=split_by is not None, duplex=duplex,
+                   jobs=jobs, resume=resume, progress=progress, chunk=chunk)
+    spec = {"template": tpl.id, "templates": [str(p) for p in templates or []],
+            "profile": str(profile_path) if profile_path else None, "out": str(opts.out),
+            "formats": list(formats), "source": str(ledger_path), "duplex": duplex, "validated": False}
+    pool = start_workers(spec, opts)
+    try:
+        return _dunning(ledger_path, tpl, profile, spec, opts, pool, level=level, receipt=receipt,
+                        as_of=as_of, issue_date=issue_date, due_date=due_date, late_fee_rate=late_fee_rate,
+                        detail=detail, sheet=sheet, sets=sets, min_amount=min_amount, public_tpl=public_tpl)
+    except BaseException:
+        stop_workers(pool)
+        raise
+
+
+def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Options, pool, *, level: int,
+             receipt: bool, as_of: date, issue_date: date, due_date: date | None, late_fee_rate: Decimal | None,
+             detail: bool, sheet: str | None, sets, min_amount: Decimal | None,
+             public_tpl: Template | None) -> Report:
+    formats = opts.formats
     ledger = read_ledger(ledger_path, as_of=as_of, sheet=sheet)
     phone_field = _field_name(tpl, "phone", "联系电话")
     setting = _setting_digest(tpl, profile, formats)
@@ -818,12 +858,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
         job.digest = _digest(setting, record)
         unit_of_job[job.index] = u
         jobs_list.append(job)
-    opts = Options(out=Path(out), formats=formats, merge=merge, split=split_by is not None, duplex=duplex,
-                   jobs=jobs, resume=resume, progress=progress, chunk=chunk)
-    spec = {"template": tpl.id, "templates": [str(p) for p in templates or []],
-            "profile": str(profile_path) if profile_path else None, "out": str(opts.out),
-            "formats": list(formats), "source": ledger.file, "duplex": duplex, "validated": False}
-    result = run_jobs(spec, jobs_list, opts, title=tpl.title)
+    result = run_jobs(spec, jobs_list, opts, title=tpl.title, pool=pool)
     done: dict[tuple[str, str], Outcome] = {}
     for job in jobs_list:
         o = result.outcomes.get(job.index)

@@ -44,6 +44,12 @@ def _amount(value: Optional[str], option: str) -> Optional[Decimal]:
     return d
 
 
+def _interrupted() -> None:
+    """Ctrl-C before any letter was rendered (e.g. while reading a big ledger): nothing was written."""
+    err.print("[yellow]已中断[/]：尚未生成任何文件。", highlight=False)
+    raise typer.Exit(130)
+
+
 def _report(report, as_json: bool, what: str, rows_of: str = "台账") -> None:
     if as_json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
@@ -109,6 +115,8 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
                      progress=not as_json and sys.stderr.isatty(), sets=sets or None, public_list=public_list)
     except DocgenError as e:
         fail(e)
+    except KeyboardInterrupt:
+        _interrupted()
     _report(report, as_json, "已生成催缴通知")
 
 
@@ -137,4 +145,6 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
                      sheet=sheet, progress=not as_json and sys.stderr.isatty(), sets=sets or None)
     except DocgenError as e:
         fail(e)
+    except KeyboardInterrupt:
+        _interrupted()
     _report(report, as_json, "已生成", "数据")
