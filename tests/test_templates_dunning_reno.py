@@ -199,6 +199,31 @@ def test_demand_letter_late_fee_only_with_contract_rate(tmp_path):
     assert row_with(rows, "合计")[-1] == "4,073.07"
 
 
+@pytest.mark.parametrize("tid", ["fee-dunning-notice", "parking-fee-dunning", "demand-letter", "final-notice"])
+def test_folded_lines_show_the_monthly_amount_in_every_level(tmp_path, tid):
+    # Batch dunning folds consecutive months into one line and gives the amount per month: every
+    # level of letter shows it, so the owner can check months x monthly = line.
+    items = [{"item": "物业服务费", "period": "2026-04～2026-12", "months": 9, "monthly": "539.01",
+              "amount": "4851.09"},
+             {"item": "车位使用费", "period": "2026-08", "months": 1, "monthly": "187.25", "amount": "187.25"}]
+    data = _sample(tid, items=items, late_fee_rate="0.5", late_fee_start="2026-10-06") \
+        if tid in ("demand-letter", "final-notice") else _sample(tid, items=items)
+    pdf, docx = _render(tmp_path, tid, data)
+    rows = docx_rows(docx)
+    assert rows[0][:5] == ["收费项目", "所属期间", "月数", "每月（元）", "欠费金额（元）"]
+    assert row_with(rows, "物业服务费")[1:] == ["2026-04～2026-12", "9", "539.01", "4,851.09"]
+    if tid in ("demand-letter", "final-notice"):
+        # 0.5‰ a day on 5,038.34 from 2026-10-06 to 2026-11-20 (45 days) = 113.3627 → 113.36
+        assert row_with(rows, "违约金（日0.5‰）")[1:] == ["2026-10-06～2026-11-20", "45日", "45日", "113.36"]
+        assert row_with(rows, "欠费小计")[-1] == "5,038.34"
+        total, upper = "5,151.70", "人民币伍仟壹佰伍拾壹元柒角"
+    else:
+        total, upper = "5,038.34", "人民币伍仟零叁拾捌元叁角肆分"
+    assert row_with(rows, "合计")[-1] == total
+    t = pdf_text(pdf)
+    assert "物业服务费2026-04～2026-129539.014,851.09" in t and total in t and upper in t
+
+
 def test_demand_letter_rate_without_start_states_the_rate_only(tmp_path):
     data = _sample("demand-letter", late_fee_rate="0.3")
     pdf, docx = _render(tmp_path, "demand-letter", data)
