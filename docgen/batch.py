@@ -40,6 +40,7 @@ from .ledger import Unit, delivery_order, fold, natural_key, read_ledger
 from .library import Library, Template
 from .profile import Profile, load_profile
 from .readers import read_table
+from .script import convert_document, normalize as normalize_script
 from .render import _compiled, atomic_write, build_document, pdf_bytes, write_outputs
 from .typography import fontset
 from .writers.docx import DocxFonts, write_docx
@@ -167,7 +168,8 @@ def _setup(spec: dict) -> dict:
     _STATE.clear()
     _STATE.update(spec=spec, tpl=tpl, profile=profile, fonts=fonts, docx_fonts=docx_fonts,
                   out=Path(spec["out"]), formats=tuple(spec["formats"]), source=spec["source"],
-                  duplex=spec["duplex"], validated=spec.get("validated", False))
+                  duplex=spec["duplex"], validated=spec.get("validated", False),
+                  script=spec.get("script", "hans"))
     return _STATE
 
 
@@ -213,8 +215,8 @@ def _render_chunk(task: tuple) -> tuple[int, list[Outcome], dict | None]:
     docs: list[m.Document] = []
     for job in jobs:
         try:
-            doc = build_document(st["tpl"], job.data, st["profile"], file=st["source"], row=job.row,
-                                 validated=st["validated"])
+            doc = convert_document(build_document(st["tpl"], job.data, st["profile"], file=st["source"],
+                                                  row=job.row, validated=st["validated"]), st["script"])
             if job.skip_files:
                 outcomes.append(Outcome(job.index, True, [], 0, "", resumed=True))
             else:
@@ -400,16 +402,23 @@ class PdfJoiner:
 # The engine
 # --------------------------------------------------------------------------- #
 
-def _setting_digest(tpl: Template, profile: Profile, formats: tuple[str, ...]) -> bytes:
-    """What, besides a record, decides its output: template files, organisation profile, formats."""
+def _setting_digest(tpl: Template, profile: Profile, formats: tuple[str, ...], script: str = "hans") -> bytes:
+    """What, besides a record, decides its output: template files, organisation profile, formats, script."""
     h = hashlib.sha256()
     shared = tpl.folder.parent / "_partials"     # bodies may {% include %} these
     for p in sorted(tpl.folder.iterdir()) + (sorted(shared.iterdir()) if shared.is_dir() else []):
         if p.is_file():
             h.update(p.name.encode() + b"\0" + p.read_bytes())
-    h.update(json.dumps([tpl.id, dict(profile.org), profile.fonts, profile.docx_fonts, list(formats)],
+    h.update(json.dumps([tpl.id, dict(profile.org), profile.fonts, profile.docx_fonts, list(formats), script],
                         default=str, sort_keys=True, ensure_ascii=False).encode())
     return h.digest()
+
+
+def _script(script: str | None, profile: Profile) -> str:
+    """The output script: --script if given, else the profile's [output] script."""
+    if script:
+        return normalize_script(script, where="--script")
+    return normalize_script(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
 
 
 def _digest(setting: bytes, data: dict) -> str:
@@ -739,7 +748,7 @@ def _month(period: str) -> int:
 
 
 def write_public_list(tpl: Template, profile: Profile, units: list[Unit], out: Path, formats: tuple[str, ...], *,
-                      as_of: date, issue_date: date, due_date: date | None) -> list[Path]:
+                      as_of: date, issue_date: date, due_date: date | None, script: str = "hans") -> list[Path]:
     """The 欠费公示 (public arrears list) of the units that got letters: one line per unit and fee item.
 
     Names are masked here already (张**), whatever the template does, and no phone number is passed."""
@@ -755,7 +764,7 @@ def write_public_list(tpl: Template, profile: Profile, units: list[Unit], out: P
     data = {"as_of": as_of, "issue_date": issue_date, "arrears": rows}
     if due_date is not None:
         data["due_date"] = due_date
-    doc = build_document(tpl, data, profile, file=PUBLIC_NAME)
+    doc = convert_document(build_document(tpl, data, profile, file=PUBLIC_NAME), script)
     return write_outputs(doc, out / PUBLIC_NAME, formats, profile)
 
 
@@ -773,13 +782,15 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             issue_date: date | None = None, due_date: date | None = None, late_fee_rate: Decimal | None = None,
             detail: bool = False, jobs: int = 0, resume: bool = False, profile_path: Path | None = None,
             templates: list[Path] | None = None, sheet: str | None = None, progress: bool = False,
-            chunk: int = 0, sets: list[str] | dict | None = None, public_list: bool = False) -> Report:
+            chunk: int = 0, sets: list[str] | dict | None = None, public_list: bool = False,
+            script: str | None = None) -> Report:
     """Turn an arrears ledger into one dunning letter per unit; write the manifest of every line."""
     lib = Library(templates)
     tpl = dunning_template(lib, level, template)
     _check_formats(formats, merge or split_by is not None)
     public_tpl = lib.get(PUBLIC_LIST) if public_list else None
     profile = load_profile(profile_path)
+    script = _script(script, profile)
     today = date.today()
     as_of = as_of or today
     issue_date = issue_date or today
@@ -797,7 +808,8 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
                    jobs=jobs, resume=resume, progress=progress, chunk=chunk)
     spec = {"template": tpl.id, "templates": [str(p) for p in templates or []],
             "profile": str(profile_path) if profile_path else None, "out": str(opts.out),
-            "formats": list(formats), "source": str(ledger_path), "duplex": duplex, "validated": False}
+            "formats": list(formats), "source": str(ledger_path), "duplex": duplex, "validated": False,
+            "script": script}
     pool = start_workers(spec, opts)
     try:
         return _dunning(ledger_path, tpl, profile, spec, opts, pool, level=level, receipt=receipt,
@@ -815,7 +827,7 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
     formats = opts.formats
     ledger = read_ledger(ledger_path, as_of=as_of, sheet=sheet)
     phone_field = _field_name(tpl, "phone", "联系电话")
-    setting = _setting_digest(tpl, profile, formats)
+    setting = _setting_digest(tpl, profile, formats, spec["script"])
     names = _Names()
     jobs_list: list[Job] = []
     unit_of_job: dict[int, Unit] = {}
@@ -900,7 +912,8 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
     if public_tpl is not None and done and not result.interrupted:
         units = [u for u in delivery_order(ledger.units.values()) if u.key in done]
         print_files += write_public_list(public_tpl, profile, units, opts.out,
-                                         formats or ("pdf",), as_of=as_of, issue_date=issue_date, due_date=due_date)
+                                         formats or ("pdf",), as_of=as_of, issue_date=issue_date, due_date=due_date,
+                                         script=spec["script"])
     manifest = opts.out / MANIFEST
     counts = write_manifest(manifest, entries())
     errors = sorted([(line, msg) for line, (status, msg) in ledger.orphans.items() if status == "error"]
@@ -922,7 +935,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
           formats: tuple[str, ...] = ("pdf",), merge: bool = False, duplex: bool = False,
           split_by: str | None = None, jobs: int = 0, resume: bool = False, profile_path: Path | None = None,
           templates: list[Path] | None = None, sheet: str | None = None, progress: bool = False,
-          chunk: int = 0, sets: list[str] | dict | None = None) -> Report:
+          chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None) -> Report:
     """Render a template once per data row (CSV/XLSX/YAML/JSON table); write the manifest of every line."""
     lib = Library(templates)
     tpl = lib.get(template_id)
@@ -930,6 +943,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
     if sets:
         apply_overrides(tpl, {}, sets)
     profile = load_profile(profile_path)
+    script = _script(script, profile)
     pattern = name or "{_line}"
     for key in _NAME_FIELD.findall(pattern):
         if key != "_line" and tpl.schema.field_for(key) is None:
@@ -943,7 +957,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
                             expected="、".join(f.name for f in tpl.schema.fields))
         group_field = f.name
     names = _Names()
-    setting = _setting_digest(tpl, profile, formats)
+    setting = _setting_digest(tpl, profile, formats, script)
     jobs_list: list[Job] = []
     manifest_rows: dict[int, tuple] = {}
     with read_table(data_path, sheet=sheet, on_error="yield") as table:
@@ -979,7 +993,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
                    jobs=jobs, resume=resume, progress=progress, chunk=chunk)
     spec = {"template": tpl.id, "templates": [str(p) for p in templates or []],
             "profile": str(profile_path) if profile_path else None, "out": str(opts.out),
-            "formats": list(formats), "source": source, "duplex": duplex, "validated": True}
+            "formats": list(formats), "source": source, "duplex": duplex, "validated": True, "script": script}
     result = run_jobs(spec, jobs_list, opts, title=tpl.title)
     failed = 0
     for job in jobs_list:

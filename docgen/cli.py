@@ -21,6 +21,8 @@ err = Console(stderr=True)
 
 TemplatesOpt = typer.Option(None, "--templates", help="额外的模板文件夹（可多次给出），同 id 覆盖内置模板。")
 ProfileOpt = typer.Option(None, "--profile", help="机构配置文件 docgen.toml（默认当前目录下的 docgen.toml）。")
+ScriptOpt = typer.Option(None, "--script", help="输出文字：hans 简体（默认）、hant 繁体、tw 台湾正体及用语、"
+                                                "hk 香港繁体；默认取 docgen.toml 的 \\[output] script。")
 
 
 def fail(e: DocgenError) -> None:
@@ -124,8 +126,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
            sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                     help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
                                                          "--set items.2.amount=300（列表第 2 条）。"),
-           script: Optional[str] = typer.Option(None, "--script", help="输出文字：hans 简体（默认）、hant 繁体、"
-                                                "tw 台湾正体及用语、hk 香港繁体；默认取 docgen.toml 的 \\[output] script。"),
+           script: Optional[str] = ScriptOpt,
            profile: Optional[Path] = ProfileOpt,
            templates: Optional[list[Path]] = TemplatesOpt,
            as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件列表。")):

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, TemplatesOpt, app, console, err, fail
+from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, fail
 from .errors import DataError, DocgenError
 
 _FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
@@ -100,6 +100,7 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
             jobs: int = typer.Option(0, "--jobs", "-j", help="并行进程数（默认等于 CPU 核数）。"),
             resume: bool = typer.Option(False, "--resume", help="续跑：跳过上次已完整生成且数据未变的户。"),
             sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel 工作表名（默认第一个）。"),
+            script: Optional[str] = ScriptOpt,
             profile: Optional[Path] = ProfileOpt,
             templates: Optional[list[Path]] = TemplatesOpt,
             as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
@@ -112,7 +113,8 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
                      due_date=_date(due_date, "--due-date"),
                      late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail, jobs=jobs,
                      resume=resume, profile_path=profile, templates=templates, sheet=sheet,
-                     progress=not as_json and sys.stderr.isatty(), sets=sets or None, public_list=public_list)
+                     progress=not as_json and sys.stderr.isatty(), sets=sets or None, public_list=public_list,
+                     script=script)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:
@@ -132,6 +134,7 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
           jobs: int = typer.Option(0, "--jobs", "-j", help="并行进程数（默认等于 CPU 核数）。"),
           resume: bool = typer.Option(False, "--resume", help="续跑：跳过上次已完整生成且数据未变的文书。"),
           sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel 工作表名（默认第一个）。"),
+          script: Optional[str] = ScriptOpt,
           sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                    help="给每份文书设一个字段（可多次给出），如 --set issue_date=2026-12-01。"),
           profile: Optional[Path] = ProfileOpt,
@@ -142,7 +145,8 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
     try:
         report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
                      split_by=split_by, jobs=jobs, resume=resume, profile_path=profile, templates=templates,
-                     sheet=sheet, progress=not as_json and sys.stderr.isatty(), sets=sets or None)
+                     sheet=sheet, progress=not as_json and sys.stderr.isatty(), sets=sets or None,
+                     script=script)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:

@@ -390,3 +390,29 @@ def test_print_only_run_reports_an_undrawable_letter_and_prints_the_rest(tmp_pat
     t = pdf_text(out / "print.pdf")
     assert len(PdfReader(str(out / "print.pdf")).pages) == 3
     assert "业主0" in t and "业主1" in t and "业主3" in t and "1栋301房" not in t
+
+
+def test_dunning_and_batch_in_traditional_chinese(tmp_path):
+    # --script converts every letter, the merged print file, the public list and DOCX; the
+    # profile's [output] script is the default; amounts, 大写 and resume keys stay right.
+    ledger = small_ledger(tmp_path, units=2)
+    out = tmp_path / "hk"
+    report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, merge=True, formats=("pdf", "docx"),
+                     jobs=1, public_list=True, script="hk")
+    assert report.exit_code == 0 and report.letters == 2
+    for text in (pdf_text(out / "1栋-201.pdf"), docx_text(out / "1栋-201.docx"), pdf_text(out / "print.pdf")):
+        assert "費用催繳通知單" in text and "物業服務費" in text and "费用" not in text
+        assert "303.00" in text and "人民幣叁佰零叁元整" in text and "2026年11月23日" in text
+    public = next(out.glob("欠费公示*.pdf"))
+    assert "欠費" in pdf_text(public)
+    again = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, formats=("pdf", "docx"), jobs=1,
+                    resume=True, script="hans")
+    assert again.resumed == 0 and "费用催缴通知单" in pdf_text(out / "1栋-201.pdf"), "a new script re-renders"
+    profile = tmp_path / "docgen.toml"
+    profile.write_text('[output]\nscript = "tw"\n', encoding="utf-8")
+    data = tmp_path / "rows.csv"
+    data.write_text("keep_days,claim_place\n15,物业服务中心前台\n", encoding="utf-8")
+    rep = batch("lost-and-found-notice", data, out=tmp_path / "b", profile_path=profile, jobs=1)
+    assert rep.exit_code == 0 and "失物招領" in pdf_text(next((tmp_path / "b").glob("*.pdf")))
+    with pytest.raises(DataError, match="--script"):
+        dunning(ledger, out=tmp_path / "x", as_of=AS_OF, script="klingon")
