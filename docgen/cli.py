@@ -36,16 +36,14 @@ def _library(templates: Optional[list[Path]]):
     return Library(templates)
 
 
-def _yaml_default(obj):
-    raise TypeError
-
-
 class _Dumper(yaml.SafeDumper):
     pass
 
 
 def _repr_decimal(dumper, value):
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value))
+    # A plain number (1500.00, places kept): docgen's YAML loader reads it back as the same Decimal.
+    text = format(value, "f")
+    return dumper.represent_scalar("tag:yaml.org,2002:" + ("float" if "." in text else "int"), text)
 
 
 _Dumper.add_representer(__import__("decimal").Decimal, _repr_decimal)

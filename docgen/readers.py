@@ -23,7 +23,8 @@ header.  Title rows above the header (rows with one filled cell, such as
 ``Table.titles``.
 
 Numbers from XLSX (and YAML/JSON tables) never arrive as ``float``: they become
-``Decimal`` rounded to Excel's 15 significant digits, so amounts are exact.
+``Decimal`` rounded to Excel's 15 significant digits, so amounts are exact.  A YAML
+number is the Decimal of its text (``1500.00`` keeps its places).
 """
 from __future__ import annotations
 
@@ -189,7 +190,12 @@ def _int_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 def _float_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     if ":" in node.value or "_" in node.value:
         return node.value
-    return loader.construct_yaml_float(node)
+    try:
+        d = Decimal(node.value)         # exact, and 1500.00 keeps its two places
+    except ArithmeticError:
+        return loader.construct_yaml_float(node)    # .inf, .nan
+    # 0.30000000000000004 is a float some program printed, not an amount anyone typed
+    return float_to_decimal(float(d)) if len(d.as_tuple().digits) > 15 else d
 
 
 def _date_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

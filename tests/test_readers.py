@@ -569,3 +569,12 @@ def test_one_column_table_keeps_rows_after_header(tmp_path):
     rows = list(read_table(write(tmp_path, "one.csv", "房号\n\n101\n102\n")))
     assert [(r.line, r.blank, r.values["房号"]) for r in rows] == [(2, True, None), (3, False, "101"),
                                                                      (4, False, "102")]
+
+
+def test_yaml_numbers_are_the_decimal_of_their_text(tmp_path):
+    from decimal import Decimal
+    import yaml
+    from docgen.readers import DataLoader
+    data = yaml.load("a: 1500.00\nb: -0.5\nc: 4851.09\nd: 8:30\ne: 0101\n", Loader=DataLoader)
+    assert data == {"a": Decimal("1500.00"), "b": Decimal("-0.5"), "c": Decimal("4851.09"), "d": "8:30", "e": "0101"}
+    assert str(data["a"]) == "1500.00"
