@@ -14,7 +14,7 @@ from .profile import load_profile
 from .readers import STDIN_NAME, DataLoader, read_document
 from .render import build_document, formats_for, write_outputs
 from .schema import Schema
-from .script import convert_document, normalize as normalize_script
+from .script import convert_document, for_profile as script_for_profile
 from .wordtemplate import is_word_template, write_word_outputs
 
 
@@ -30,8 +30,7 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
     lib = Library(templates)
     tpl = lib.get(template_id)
     profile = load_profile(profile_path)
-    script = normalize_script(script, where="--script") if script else \
-        normalize_script(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
+    script = script_for_profile(script, profile)
     source = None
     base_dir = Path.cwd()
     if data is None:

@@ -40,7 +40,7 @@ from .ledger import Unit, delivery_order, fold, natural_key, read_ledger
 from .library import Library, Template
 from .profile import Profile, load_profile
 from .readers import read_table
-from .script import convert_document, normalize as normalize_script
+from .script import convert_document, for_profile as script_for_profile
 from .render import _compiled, atomic_write, build_document, pdf_bytes, write_outputs
 from .typography import fontset
 from .writers.docx import DocxFonts, write_docx
@@ -414,13 +414,6 @@ def _setting_digest(tpl: Template, profile: Profile, formats: tuple[str, ...], s
     return h.digest()
 
 
-def _script(script: str | None, profile: Profile) -> str:
-    """The output script: --script if given, else the profile's [output] script."""
-    if script:
-        return normalize_script(script, where="--script")
-    return normalize_script(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
-
-
 def _digest(setting: bytes, data: dict) -> str:
     """Fingerprint of one output: --resume keeps a file only if this is unchanged."""
     body = json.dumps(data, default=str, sort_keys=True, ensure_ascii=False).encode()
@@ -790,7 +783,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
     _check_formats(formats, merge or split_by is not None)
     public_tpl = lib.get(PUBLIC_LIST) if public_list else None
     profile = load_profile(profile_path)
-    script = _script(script, profile)
+    script = script_for_profile(script, profile)
     today = date.today()
     as_of = as_of or today
     issue_date = issue_date or today
@@ -943,7 +936,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
     if sets:
         apply_overrides(tpl, {}, sets)
     profile = load_profile(profile_path)
-    script = _script(script, profile)
+    script = script_for_profile(script, profile)
     pattern = name or "{_line}"
     for key in _NAME_FIELD.findall(pattern):
         if key != "_line" and tpl.schema.field_for(key) is None:

@@ -77,6 +77,13 @@ def normalize(script: str | None, *, where: str = "--script") -> str:
     return key
 
 
+def for_profile(script: str | None, profile) -> str:
+    """The output script: the --script given, else the profile's [output] script."""
+    if script:
+        return normalize(script, where="--script")
+    return normalize(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
+
+
 @lru_cache(maxsize=None)
 def converter(script: str) -> Callable[[str], str]:
     """A str → str function converting Simplified text to the given script (identity for hans)."""
