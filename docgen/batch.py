@@ -23,7 +23,9 @@ import json
 import multiprocessing as mp
 import os
 import re
+import shutil
 import signal
+import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from .render import _compiled, atomic_write, build_document, pdf_bytes, write_ou
 from .typography import fontset
 from .writers.docx import DocxFonts, write_docx
 from .writers.pdf import write_pdf
+from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("line", "status", "unit", "output", "message", "amount")
@@ -163,13 +166,15 @@ def _setup(spec: dict) -> dict:
     fonts = fontset(profile.fonts)
     for face in (fonts.song, fonts.hei, fonts.latin, fonts.latin_bold):
         face.font()
-    _compiled(tpl)
+    word = is_word_template(tpl)
+    if not word:
+        _compiled(tpl)
     docx_fonts = DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
     _STATE.clear()
     _STATE.update(spec=spec, tpl=tpl, profile=profile, fonts=fonts, docx_fonts=docx_fonts,
                   out=Path(spec["out"]), formats=tuple(spec["formats"]), source=spec["source"],
                   duplex=spec["duplex"], validated=spec.get("validated", False),
-                  script=spec.get("script", "hans"))
+                  script=spec.get("script", "hans"), word=word)
     return _STATE
 
 
@@ -207,10 +212,53 @@ def _failure(e: Exception) -> str:
     return f"生成失败：{type(e).__name__}: {e}"
 
 
+def _render_word_chunk(jobs: list[Job]) -> list[Outcome]:
+    """Render one chunk of a Word template: DOCX by docxtpl, PDF by one LibreOffice run for the chunk."""
+    from .script import convert_docx
+
+    st = _STATE
+    outcomes: list[Outcome] = []
+    made: list[tuple[Job, Path]] = []
+    with tempfile.TemporaryDirectory(prefix="docgen-word-") as tmpd:
+        tmp = Path(tmpd)
+        for job in jobs:
+            if job.skip_files:
+                outcomes.append(Outcome(job.index, True, [], 0, "", resumed=True))
+                continue
+            try:
+                values = job.data if st["validated"] else st["tpl"].schema.validate(
+                    job.data, file=st["source"], row=job.row, base_dir=Path.cwd())
+                docx = tmp / f"{job.index}.docx"
+                render_docx(st["tpl"], values, st["profile"], docx, file=st["source"], row=job.row)
+                convert_docx(docx, st["script"])
+                made.append((job, docx))
+            except Exception as e:  # noqa: BLE001 - one bad record must not stop the others
+                outcomes.append(Outcome(job.index, False, message=_failure(e)))
+        pdfs: list[Path] = []
+        if "pdf" in st["formats"] and made:
+            try:
+                pdfs = docxs_to_pdfs([d for _, d in made], tmp)
+            except Exception as e:  # noqa: BLE001
+                outcomes += [Outcome(job.index, False, message=_failure(e)) for job, _ in made]
+                made = []
+        for n, (job, docx) in enumerate(made):
+            base = st["out"] / job.name
+            files = []
+            for fmt, src in (("pdf", pdfs[n] if pdfs else None), ("docx", docx)):
+                if fmt in st["formats"]:
+                    target = base.with_suffix("." + fmt)
+                    atomic_write(target, lambda t, src=src: shutil.copyfile(src, t))
+                    files.append(target.name)
+            outcomes.append(Outcome(job.index, True, files, 0))
+    return outcomes
+
+
 def _render_chunk(task: tuple) -> tuple[int, list[Outcome], dict | None]:
     """Render one chunk: per-record files, and the chunk's print PDF when asked."""
     chunk_no, jobs, part_path = task
     st = _STATE
+    if st["word"]:
+        return chunk_no, _render_word_chunk(jobs), None
     outcomes: list[Outcome] = []
     docs: list[m.Document] = []
     for job in jobs:
@@ -634,6 +682,8 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
 def _warm(job: Job) -> None:
     """Render one document in the parent so forked workers inherit warm caches (glyph widths, faces)."""
     st = _STATE
+    if st["word"]:
+        return
     try:
         pdf_bytes(build_document(st["tpl"], job.data, st["profile"], validated=st["validated"]), st["profile"])
     except DocgenError:
@@ -692,6 +742,17 @@ def write_manifest(path: Path, entries: Iterable[tuple]) -> dict[str, int]:
 
 def _files_text(files: list[str]) -> str:
     return ";".join(files)
+
+
+def _check_word(tpl: Template, formats: tuple[str, ...], printing: bool) -> None:
+    """A Word template makes separate files only; its PDFs need LibreOffice (checked before any work)."""
+    if not is_word_template(tpl):
+        return
+    if printing:
+        raise DataError(f"模板 {tpl.id} 是 Word 模板，批量时只生成每份文件，不合并打印文件", field="--merge",
+                        expected="去掉 --merge / --split-by，或改用文本模板（body.md）")
+    if "pdf" in formats:
+        require_soffice()
 
 
 def _check_formats(formats: tuple[str, ...], printing: bool) -> None:
@@ -781,6 +842,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
     lib = Library(templates)
     tpl = dunning_template(lib, level, template)
     _check_formats(formats, merge or split_by is not None)
+    _check_word(tpl, formats, merge or split_by is not None)
     public_tpl = lib.get(PUBLIC_LIST) if public_list else None
     profile = load_profile(profile_path)
     script = script_for_profile(script, profile)
@@ -933,6 +995,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
     lib = Library(templates)
     tpl = lib.get(template_id)
     _check_formats(formats, merge or split_by is not None)
+    _check_word(tpl, formats, merge or split_by is not None)
     if sets:
         apply_overrides(tpl, {}, sets)
     profile = load_profile(profile_path)

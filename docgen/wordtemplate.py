@@ -253,21 +253,28 @@ def soffice_env(tmp: Path) -> dict[str, str]:
 
 def docx_to_pdf(docx: Path, pdf: Path, timeout: int = 180) -> None:
     """Convert a .docx to PDF with LibreOffice, writing pdf atomically."""
-    exe = require_soffice()
     with tempfile.TemporaryDirectory(prefix="docgen-soffice-") as tmpd:
-        tmp = Path(tmpd)
-        # A private profile per run: parallel conversions do not fight over one user installation.
-        cmd = [exe, f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
-               "--nologo", "--convert-to", "pdf", "--outdir", str(tmp / "out"), str(docx)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=soffice_env(tmp))
-        except subprocess.TimeoutExpired:
-            raise DataError(f"LibreOffice 转换超过 {timeout} 秒未完成", file=str(docx)) from None
-        result = tmp / "out" / (docx.stem + ".pdf")
-        if proc.returncode != 0 or not result.is_file():
-            detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]
-            raise DataError(f"LibreOffice 没能把 Word 文件转成 PDF：{' '.join(detail) or '无输出'}", file=str(docx))
+        result, = docxs_to_pdfs([docx], Path(tmpd), timeout)
         atomic_write(pdf, lambda t: shutil.copyfile(result, t))
+
+
+def docxs_to_pdfs(docxs: list[Path], work: Path, timeout: int = 180) -> list[Path]:
+    """Convert .docx files to PDFs in work/out with one LibreOffice run (starting it takes seconds)."""
+    exe = require_soffice()
+    # A private profile per run: parallel conversions do not fight over one user installation.
+    cmd = [exe, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
+           "--nologo", "--convert-to", "pdf", "--outdir", str(work / "out"), *map(str, docxs)]
+    what = str(docxs[0]) if len(docxs) == 1 else f"{len(docxs)} 个 Word 文件"
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10 * len(docxs),
+                              env=soffice_env(work))
+    except subprocess.TimeoutExpired:
+        raise DataError(f"LibreOffice 转换超过 {timeout + 10 * len(docxs)} 秒未完成", file=what) from None
+    results = [work / "out" / (d.stem + ".pdf") for d in docxs]
+    if proc.returncode != 0 or not all(r.is_file() for r in results):
+        detail = (proc.stderr or proc.stdout or "").strip().splitlines()[-3:]
+        raise DataError(f"LibreOffice 没能把 Word 文件转成 PDF：{' '.join(detail) or '无输出'}", file=what)
+    return results
 
 
 def write_word_outputs(tpl: Template, values: dict, profile: Profile, base: Path, formats: tuple[str, ...], *,

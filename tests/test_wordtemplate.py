@@ -193,3 +193,60 @@ def test_docx_import_declares_the_tags_it_finds(tmp_path):
     out, = render_one("meter-notice", templates=[folder.parent], use_sample=True, out=tmp_path / "m.docx")
     text = docx_text(out)
     assert "抄表日期2026年11月23日" in text and "应缴100.00元（人民币壹佰元整）" in text
+
+
+def _rows_yaml(tmp_path: Path) -> Path:
+    p = tmp_path / "rows.yaml"
+    p.write_text("- {owner_name: 林晓菲, building: 5栋, unit: '2103', due_date: 2026-12-15,\n"
+                 "   items: [{item: 物业服务费, period: 2026年10月—12月, amount: 1128.60}]}\n"
+                 "- {owner_name: 吉𠮷, building: 5栋, unit: '2104', due_date: 2026-12-15,\n"
+                 "   items: [{item: 物业服务费, period: 2026年10月—12月, amount: 600.00},\n"
+                 "           {item: 车位使用费, period: 2026年12月, amount: 150}]}\n"
+                 "- {owner_name: 坏数据, building: 5栋, unit: '2105', due_date: 2026-12-15,\n"
+                 "   items: [{item: 物业服务费, period: 2026年10月—12月, amount: abc}]}\n", encoding="utf-8")
+    return p
+
+
+def test_batch_over_a_word_template(word_tpl, tmp_path):
+    # A Word letter an office already owns, over a table of records: one DOCX per record, bad
+    # records named in the manifest, Traditional output, and no print file (that needs a text body).
+    from docgen.batch import batch
+    from .test_batch_run import read_manifest
+    out = tmp_path / "out"
+    report = batch("fee-letter", _rows_yaml(tmp_path), out=out, templates=[word_tpl.parent], formats=("docx",),
+                   name="{building}-{unit}", jobs=2, chunk=1, script="hk")
+    assert report.exit_code == 1 and report.letters == 2
+    rows = read_manifest(out / "manifest.csv")
+    assert [r["status"] for r in rows] == ["ok", "ok", "error"] and "abc" in rows[2]["message"]
+    assert rows[1]["output"] == "5栋-2104.docx"
+    doc = out / "5栋-2104.docx"
+    assert table_rows(doc)[1:3] == [["物業服務費", "2026年10月—12月", "600.00"], ["車位使用費", "2026年12月", "150.00"]]
+    assert "合計（大寫）：人民幣柒佰伍拾元整" in docx_text(doc) and "吉𠮷（5棟2104房）業主" in docx_text(doc)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["5栋-2103.docx", "5栋-2104.docx",
+                                                                                 "manifest.csv"]
+    with pytest.raises(DataError, match="Word 模板"):
+        batch("fee-letter", _rows_yaml(tmp_path), out=tmp_path / "m", templates=[word_tpl.parent], merge=True,
+              formats=())
+
+
+def test_batch_word_pdf_needs_libreoffice(word_tpl, tmp_path, monkeypatch):
+    from docgen.batch import batch
+    monkeypatch.setattr(wordtemplate.shutil, "which", lambda name: None)
+    with pytest.raises(DataError, match="libreoffice-writer-nogui"):
+        batch("fee-letter", _rows_yaml(tmp_path), out=tmp_path / "out", templates=[word_tpl.parent])
+    assert not (tmp_path / "out").exists()
+
+
+@needs_soffice
+def test_dunning_with_a_word_letter_to_pdf(word_tpl, tmp_path):
+    # The monthly ledger through the office's own Word letter; LibreOffice makes the PDFs, one run per chunk.
+    from docgen.batch import dunning
+    from .test_batch_run import AS_OF, small_ledger
+    out = tmp_path / "out"
+    report = dunning(small_ledger(tmp_path, units=3), out=out, template="fee-letter", templates=[word_tpl.parent],
+                     as_of=AS_OF, due_date=AS_OF, formats=("pdf", "docx"), jobs=1)
+    assert report.exit_code == 0 and report.letters == 3
+    text = pdf_text(out / "1栋-201.pdf")
+    assert "业主1（1栋201房）业主" in text and "303.00" in text and "人民币叁佰零叁元整" in text
+    assert "2026年11月30日前" in text
+    assert pdfcheck().check(out / "1栋-201.pdf")["problems"] == []
