@@ -153,6 +153,29 @@ def test_paper_layout_content(built):
     assert "参考答案及评分标准" in key and "主体" in key and "立即劝阻（2分）" in key
 
 
+def test_docx_paper_has_the_seal_line_on_every_page(built):
+    # The Word paper carries the same 密封线 as the PDF: shapes in the page header (so on every page),
+    # 密/封/线 on a dashed line and the 姓名/部门/工号 blanks outside it, in the wider left margin.
+    import zipfile
+    from docx import Document as DocxDocument
+    src, out, res = built["bank.xlsx"]
+    docx = out / "paper-A.docx"
+    sec = DocxDocument(str(docx)).sections[0]
+    assert abs(sec.left_margin.mm - 34) < 0.5
+    with zipfile.ZipFile(docx) as z:
+        header = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+    texts = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", header)
+    assert texts[:3] == ["密", "封", "线"]
+    assert "".join(texts[3:]).replace("\u3000", "") == "姓名：部门：工号："
+    assert header.count("<v:line ") == 4 and 'dashstyle="dash"' in header
+    assert "bottom-to-top" in header and header.count('<w:u w:val="single"/>') == 3
+    from docgen.writers.docx import write_docx
+    plain = out.parent / "plain.docx"
+    write_docx(paper_document(res.papers[0], seal_line=False), plain)
+    with zipfile.ZipFile(plain) as z:
+        assert not any("密" in z.read(n).decode() for n in z.namelist() if n.startswith("word/header"))
+
+
 @pytest.fixture(scope="module")
 def sample_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample")

@@ -33,3 +33,18 @@ def test_sample_docx_converts_in_libreoffice(samples, tmp_path):
         for key in KEY_TEXT.get(f.stem, []):
             assert key in text, (f.stem, key)
         assert len(text) > 20, f.stem
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
+                    "apt-get install libreoffice-writer-nogui")
+def test_exam_paper_docx_keeps_its_seal_line_in_libreoffice(tmp_path):
+    from docgen.exam.api import build_exam
+    from docgen.wordtemplate import docx_to_pdf
+    build_exam("sample", tmp_path / "exam", versions=1, seed=3, fmt="docx")
+    docx_to_pdf(tmp_path / "exam" / "paper-A.docx", tmp_path / "lo.pdf")
+    from pypdf import PdfReader
+    pages = PdfReader(str(tmp_path / "lo.pdf")).pages
+    for page in (pages[0], pages[-1]):       # header shapes: on every page
+        text = page.extract_text().replace(" ", "").replace("\n", "")
+        assert all(ch in text for ch in "密封线") and "姓名：" in text and "工号：" in text
+    assert "一、单项选择题" in pdf_text(tmp_path / "lo.pdf")

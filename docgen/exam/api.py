@@ -51,12 +51,7 @@ def build_exam(bank_path: Path | str, out: Path, *, spec_path: Path | None = Non
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     for p in papers:
-        # The seal line is drawn by the PDF writer only; the Word paper gets the ordinary margin.
-        if "pdf" in formats:
-            files += write_outputs(paper_document(p, org), out / f"paper-{p.version}", ("pdf",), profile)
-        if "docx" in formats:
-            files += write_outputs(paper_document(p, org, seal_line=False), out / f"paper-{p.version}",
-                                   ("docx",), profile)
+        files += write_outputs(paper_document(p, org), out / f"paper-{p.version}", formats, profile)
         files += write_outputs(key_document(p, org), out / f"key-{p.version}", formats, profile)
         files += write_outputs(sheet_document(p, org), out / f"sheet-{p.version}", ("pdf",), profile)
     text = key_json(papers)

@@ -114,7 +114,7 @@ def _fields_line(labels: list[tuple[str, int]]) -> m.Paragraph:
 
 
 def paper_document(paper: Paper, org_name: str = "", seal_line: bool | None = None) -> m.Document:
-    """The exam paper for one version (no answers); seal_line overrides the spec (the DOCX has none)."""
+    """The exam paper for one version (no answers); seal_line overrides the spec."""
     spec = paper.spec
     seal = spec.seal_line if seal_line is None else seal_line
     page = page_setup(seal)

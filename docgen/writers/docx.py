@@ -9,14 +9,20 @@ from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
+from xml.sax.saxutils import escape as xml_escape
 
 from .. import model as m
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+
+
+_VML_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+           'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"')
+_VML_PAGE = "z-index:251659000;mso-position-horizontal-relative:page;mso-position-vertical-relative:page"
 
 
 class DocxFonts:
@@ -51,6 +57,7 @@ class _Writer:
         self.size = doc.page.body_size
         self.d = new_docx()
         self.pages_hint = pages_hint
+        self._shapes = 0
         self._setup()
 
     # -- document set-up
@@ -78,6 +85,8 @@ class _Writer:
         numbers = p.page_numbers == "always" or (p.page_numbers == "auto" and (self.pages_hint or 1) > 1)
         if numbers:
             self._footer(sec)
+        if p.seal_line:
+            self._seal_line(sec)
 
     def _footer(self, sec):
         para = sec.footer.paragraphs[0]
@@ -87,6 +96,50 @@ class _Writer:
                 self._run(para, value, 10.5)
             else:
                 self._field(para, value, 10.5)
+
+    def _seal_line(self, sec):
+        """The 密封线 of an exam paper, on every page: VML shapes in the header, where PDF draws them."""
+        p = self.page
+        para = sec.header.paragraphs[0]
+        pf = para.paragraph_format
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(1)          # the shapes float; the paragraph itself must not push the body down
+        size, x = 10.5, p.left * 0.62
+        y0, y1 = p.height - p.bottom * 0.6, p.top * 0.6       # VML measures from the top of the page
+        marks = [y1 + (y0 - y1) * f for f in (0.2, 0.5, 0.8)]
+        ends = [y1] + [v for my in marks for v in (my - size * 0.8, my + size * 0.8)] + [y0]
+        for a, b in zip(ends[::2], ends[1::2]):
+            self._vml(para, f'<v:line id="{{id}}" from="{x:.1f}pt,{a:.1f}pt" to="{x:.1f}pt,{b:.1f}pt" strokeweight="0.6pt" '
+                            f'style="position:absolute;{_VML_PAGE}"><v:stroke dashstyle="dash"/></v:line>')
+        for ch, my in zip("密封线", marks):
+            self._text_box(para, x - 16, my - size, 32, size * 2, [(ch, False)])   # wide: insets differ by reader
+        runs: list[tuple[str, bool]] = []
+        for i, label in enumerate(p.seal_labels):
+            runs += [(("\u3000\u3000" if i else "") + label + "：", False), ("\u3000" * 8, True)]
+        length = p.height - p.top - p.bottom
+        self._text_box(para, p.left * 0.32 - 12, (p.height - length) / 2, 24, length, runs,
+                       flow="layout-flow:vertical;mso-layout-flow-alt:bottom-to-top")   # reads bottom to top
+
+    def _text_box(self, para, left: float, top: float, width: float, height: float,
+                  runs: list[tuple[str, bool]], flow: str = ""):
+        size = 10.5
+        fonts = (f'<w:rFonts w:ascii="{xml_escape(self.fonts.latin)}" w:hAnsi="{xml_escape(self.fonts.latin)}" '
+                 f'w:eastAsia="{xml_escape(self.fonts.song)}"/><w:sz w:val="{int(size * 2)}"/>')
+        under = '<w:u w:val="single"/>'
+        body = "".join(f'<w:r><w:rPr>{fonts}{under if u else ""}</w:rPr>'
+                       f'<w:t xml:space="preserve">{xml_escape(t)}</w:t></w:r>' for t, u in runs)
+        self._vml(para, f'<v:shape id="{{id}}" type="#_x0000_t202" filled="f" stroked="f" style="position:absolute;'
+                        f'margin-left:{left:.1f}pt;margin-top:{top:.1f}pt;width:{width:.1f}pt;height:{height:.1f}pt;'
+                        f'{_VML_PAGE}"><v:textbox inset="0,0,0,0" style="{flow}"><w:txbxContent>'
+                        f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+                        f'<w:ind w:firstLine="0"/><w:jc w:val="center"/></w:pPr>{body}</w:p>'
+                        f'</w:txbxContent></v:textbox></v:shape>')
+
+    def _vml(self, para, shape: str):
+        """Append one VML shape (the form Word and LibreOffice both read in headers) to para."""
+        self._shapes += 1
+        shape = shape.replace("{id}", f"docgen_shape{self._shapes}")
+        para._p.append(parse_xml(f"<w:r {_VML_NS}><w:pict>{shape}</w:pict></w:r>"))
 
     def _field(self, para, instr: str, size: float):
         for tag, text in (("begin", None), ("instr", f" {instr} "), ("separate", None), ("text", "1"), ("end", None)):
