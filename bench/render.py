@@ -221,7 +221,10 @@ def baseline(recs: list[dict], workdir: Path) -> dict:
     t0 = DocxTemplate(str(tpl_path))
     t0.render(dict(recs[0], org=org), env)
     t0.save(str(warm))
-    subprocess.run(lo + [str(workdir), str(warm)], check=True, capture_output=True, timeout=300)
+    # A fresh machine has no CJK font: LibreOffice gets the bundled ones, as docgen's Word path does.
+    from docgen.wordtemplate import soffice_env
+    lo_env = soffice_env(workdir)
+    subprocess.run(lo + [str(workdir), str(warm)], check=True, capture_output=True, timeout=300, env=lo_env)
 
     t = time.perf_counter()
     for i, r in enumerate(recs):
@@ -230,7 +233,7 @@ def baseline(recs: list[dict], workdir: Path) -> dict:
         doc.save(str(docx_dir / f"{i:05d}.docx"))
     t1 = time.perf_counter()
     files = sorted(str(p) for p in docx_dir.glob("*.docx"))
-    subprocess.run(lo + [str(pdf_dir)] + files, check=True, capture_output=True, timeout=1800)
+    subprocess.run(lo + [str(pdf_dir)] + files, check=True, capture_output=True, timeout=1800, env=lo_env)
     t2 = time.perf_counter()
     pdfs = sorted(pdf_dir.glob("*.pdf"))
     if len(pdfs) != len(recs):
