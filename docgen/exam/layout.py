@@ -171,15 +171,21 @@ def _answer_table(items: list[Item], per_row: int = 10) -> m.Table:
     return m.Table(rows, widths=[1.4] + [1.0] * per_row, size=SMALL, row_height=20)
 
 
+def _companion_head(paper: Paper, org_name: str, what: str) -> list[m.Block]:
+    """Organisation, the paper's title and what this sheet is (key or answer sheet)."""
+    blocks: list[m.Block] = []
+    if org_name:
+        blocks.append(_p(org_name, size=SMALL, align="center"))
+    blocks.append(m.Heading(1, [m.Text(f"{paper.title}（{paper.version}卷）")], size=18))
+    blocks.append(_p(what, size=15, align="center", hei=True, bold=True, after=4))
+    return blocks
+
+
 def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document:
     """参考答案及评分标准 for one version."""
     page = page_setup(False)
     title = f"{paper.title}（{paper.version}卷）"
-    blocks: list[m.Block] = []
-    if org_name:
-        blocks.append(_p(org_name, size=SMALL, align="center"))
-    blocks.append(m.Heading(1, [m.Text(title)], size=18))
-    blocks.append(_p("参考答案及评分标准", size=15, align="center", hei=True, bold=True, after=4))
+    blocks = _companion_head(paper, org_name, "参考答案及评分标准")
     pm = pass_mark if pass_mark is not None else paper.spec.pass_mark
     blocks.append(_p(f"满分{fmt_points(paper.total)}分，按百分制{fmt_points(pm)}分及格。组卷种子：{paper.seed}（同一题库、"
                      f"规格和种子可重新生成完全相同的试卷）。", size=SMALL, indent=2.0, after=4))
@@ -261,11 +267,7 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
     """答题卡: bubbles for choice and true/false, boxes for blanks and short answers, by question number."""
     page = page_setup(False)
     title = f"{paper.title}（{paper.version}卷）"
-    blocks: list[m.Block] = []
-    if org_name:
-        blocks.append(_p(org_name, size=SMALL, align="center"))
-    blocks.append(m.Heading(1, [m.Text(title)], size=18))
-    blocks.append(_p("答　题　卡", size=15, align="center", hei=True, bold=True, after=4))
+    blocks = _companion_head(paper, org_name, "答　题　卡")
     info = m.Table([[_cell("姓名", bold=True), _cell(), _cell("部门", bold=True), _cell(), _cell("工号", bold=True),
                      _cell(), _cell("试卷", bold=True), _cell(f"{paper.version}卷", bold=True)]],
                    widths=[1, 2.2, 1, 2.2, 1, 2, 1, 1.2], size=SMALL, row_height=26)
