@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape as esc
 from rich.table import Table as RichTable
 
 from .errors import DocgenError
@@ -27,7 +28,7 @@ ScriptOpt = typer.Option(None, "--script", help="输出文字：hans 简体（�
 
 def fail(e: DocgenError) -> None:
     """Print a user error as one paragraph and exit 2."""
-    err.print(f"[bold red]错误：[/]{e.describe()}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]错误：[/]{esc(e.describe())}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -70,7 +71,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON（�
     table.add_column("来源")
     last = None
     for t in items:
-        table.add_row(t.category if t.category != last else "", t.id, t.title, t.source)
+        table.add_row(*(esc(x) for x in (t.category if t.category != last else "", t.id, t.title, t.source)))
         last = t.category
     console.print(table)
 
@@ -96,9 +97,9 @@ def show(template_id: str = typer.Argument(..., help="模板 id（见 docgen lis
         print(json.dumps({"id": tpl.id, "title": tpl.title, "category": tpl.category, "fields": fields},
                          ensure_ascii=False, indent=1))
         return
-    console.print(f"[bold]{tpl.title}[/]  ({tpl.id}, {tpl.category})")
+    console.print(f"[bold]{esc(tpl.title)}[/]  ({esc(tpl.id)}, {esc(tpl.category)})")
     if tpl.description:
-        console.print(tpl.description)
+        console.print(tpl.description, markup=False)
     table = RichTable()
     for col in ("字段", "中文名", "类型", "必填", "别名/说明"):
         table.add_column(col)
@@ -110,9 +111,9 @@ def show(template_id: str = typer.Argument(..., help="模板 id（见 docgen lis
             note += ("；" if note else "") + f"默认 {f.default}"
         if f.fields:
             note += ("；" if note else "") + "每条：" + "、".join(s.label or s.name for s in f.fields)
-        table.add_row(f.name, f.label, f.type, "是" if f.required else "", note)
+        table.add_row(*(esc(x) for x in (f.name, f.label, f.type, "是" if f.required else "", note)))
     console.print(table)
-    console.print("示例数据：docgen show " + tpl.id + " --example > data.yaml")
+    console.print("示例数据：docgen show " + tpl.id + " --example > data.yaml", markup=False)
 
 
 @app.command()
@@ -139,7 +140,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
         print(json.dumps({"written": [str(p) for p in written]}, ensure_ascii=False))
     else:
         for p in written:
-            console.print(f"已生成 {p}", highlight=False)
+            console.print(f"已生成 {p}", highlight=False, markup=False)
 
 
 @app.command()
@@ -161,8 +162,8 @@ def demo(out: Path = typer.Option(Path("out"), "--out", "-o", help="输出文件
     else:
         for r in results:
             if r["error"]:
-                err.print(f"[red]✗ {r['id']}[/]：{r['error']}", highlight=False)
-        console.print(f"{len(results) - len(failed)} 个模板已渲染到 {out}/，{len(failed)} 个失败。", highlight=False)
+                err.print(f"[red]✗ {esc(r['id'])}[/]：{esc(r['error'])}", highlight=False)
+        console.print(f"{len(results) - len(failed)} 个模板已渲染到 {out}/，{len(failed)} 个失败。", highlight=False, markup=False)
     if failed:
         raise typer.Exit(1)
 
@@ -176,7 +177,7 @@ def main() -> None:
     try:
         app()
     except DocgenError as e:  # a user error that escaped a command: still no traceback
-        err.print(f"[bold red]错误：[/]{e.describe()}", highlight=False)
+        err.print(f"[bold red]错误：[/]{esc(e.describe())}", highlight=False)
         sys.exit(2)
 
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, fail
+from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail
 from .errors import DataError, DocgenError
 
 _FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
@@ -57,18 +57,18 @@ def _report(report, as_json: bool, what: str, rows_of: str = "台账") -> None:
         rows = report.rows
         for line, msg in report.errors[:10]:
             where = "" if f"第 {line} 行" in msg else f"[red]第 {line} 行[/]："
-            err.print(f"{where}{msg}", highlight=False, soft_wrap=True)
+            err.print(f"{where}{esc(msg)}", highlight=False, soft_wrap=True)
         more = rows.get("error", 0) - min(10, len(report.errors))
         if more > 0:
-            err.print(f"……另有 {more} 行错误，见 {report.manifest}", highlight=False)
+            err.print(f"……另有 {more} 行错误，见 {report.manifest}", highlight=False, markup=False)
         rate = report.letters / report.seconds if report.seconds and report.letters else 0
         console.print(f"{what} {report.letters} 份（{rate:.0f} 份/秒）"
                       + (f"，沿用上次已生成的 {report.resumed} 份" if report.resumed else "")
                       + f"；{rows_of} {sum(rows.values())} 行：正常 {rows.get('ok', 0)}，跳过 {rows.get('skipped', 0)}，"
-                        f"错误 {rows.get('error', 0)}。", highlight=False)
+                        f"错误 {rows.get('error', 0)}。", highlight=False, markup=False)
         for p in report.print_files:
-            console.print(f"打印文件 {p}", highlight=False)
-        console.print(f"清单 {report.manifest}", highlight=False)
+            console.print(f"打印文件 {p}", highlight=False, markup=False)
+        console.print(f"清单 {report.manifest}", highlight=False, markup=False)
         if report.interrupted:
             err.print("[yellow]已中断[/]：没有写出不完整的文件；加 --resume 重新运行可从中断处继续。", highlight=False)
     if report.exit_code:

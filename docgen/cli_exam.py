@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, app, console, err, fail
+from .cli import ProfileOpt, app, console, err, esc, fail
 from .errors import DocgenError
 
 exam_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
@@ -36,7 +36,7 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
         return
     from .exam.bank import TYPE_NAMES
     detail = "，".join(f"{TYPE_NAMES[t]} {n}" for t, n in counts.items())
-    console.print(f"已导入 {len(bank.questions)} 道题（{detail}）→ {out}", highlight=False)
+    console.print(f"已导入 {len(bank.questions)} 道题（{detail}）→ {out}", highlight=False, markup=False)
 
 
 @exam_app.command()
@@ -63,9 +63,9 @@ def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件�
                           "written": [str(f) for f in result.files]}, ensure_ascii=False, indent=1))
         return
     for f in result.files:
-        console.print(f"已生成 {f}", highlight=False)
+        console.print(f"已生成 {f}", highlight=False, markup=False)
     console.print(f"共 {len(result.papers)} 个版本，每卷 {len(paper.items())} 题、满分 {paper.total} 分；"
-                  f"种子 {result.seed}（加 --seed {result.seed} 可重新生成相同试卷）。", highlight=False)
+                  f"种子 {result.seed}（加 --seed {result.seed} 可重新生成相同试卷）。", highlight=False, markup=False)
 
 
 @exam_app.command()
@@ -93,15 +93,15 @@ def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.
                          ensure_ascii=False, indent=1))
     else:
         for e in res.errors[:20]:
-            err.print(f"[red]未评分：[/]{e.describe()}", highlight=False, soft_wrap=True)
+            err.print(f"[red]未评分：[/]{esc(e.describe())}", highlight=False, soft_wrap=True)
         if len(res.errors) > 20:
             err.print(f"……另有 {len(res.errors) - 20} 行错误", highlight=False)
         if res.unused_columns:
-            err.print("[yellow]未使用的列：[/]" + "、".join(res.unused_columns), highlight=False)
+            err.print("[yellow]未使用的列：[/]" + esc("、".join(res.unused_columns)), highlight=False)
         for f in files:
-            console.print(f"已生成 {f}", highlight=False)
+            console.print(f"已生成 {f}", highlight=False, markup=False)
         if s["candidates"]:
             console.print(f"{s['candidates']} 人参加，平均 {s['mean']} 分，及格 {s['passed']} 人（{s['pass_rate']}%），"
-                          f"KR-20 = {s['kr20'] if s['kr20'] is not None else '无法计算'}。", highlight=False)
+                          f"KR-20 = {s['kr20'] if s['kr20'] is not None else '无法计算'}。", highlight=False, markup=False)
     if res.errors:
         raise typer.Exit(1)

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 
-from .cli import ProfileOpt, TemplatesOpt, app, console, err, fail
+from .cli import ProfileOpt, TemplatesOpt, app, console, err, esc, fail
 from .errors import DocgenError
 
 
@@ -29,12 +28,12 @@ def new(template_id: str = typer.Argument(..., help="新模板的 id（字母、
                               docx=docx, templates=templates)
     except DocgenError as e:
         fail(e)
-    console.print(f"已新建模板 {folder}", highlight=False)
+    console.print(f"已新建模板 {folder}", highlight=False, markup=False)
     for name in sorted(p.name for p in folder.iterdir()):
-        console.print(f"  {name}", highlight=False)
+        console.print(f"  {name}", highlight=False, markup=False)
     hint = "" if dest is None else f" --templates {folder.parent}"
     console.print(f"下一步：编辑这些文件，然后运行\n  docgen lint {folder}\n"
-                  f"  docgen render {template_id}{hint} --sample --out {template_id}.pdf", highlight=False)
+                  f"  docgen render {template_id}{hint} --sample --out {template_id}.pdf", highlight=False, markup=False)
 
 
 @app.command()
@@ -56,11 +55,11 @@ def lint(path: str = typer.Argument(..., help="模板文件夹（或其中的 te
         print(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=1))
     elif problems:
         for p in problems:
-            err.print(f"[bold red]✗[/] {escape(p.location())}: {escape(p.message)}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]✗[/] {esc(p.location())}: {esc(p.message)}", highlight=False, soft_wrap=True)
             if p.hint:
-                err.print(f"    [dim]提示：{escape(p.hint)}[/]", highlight=False, soft_wrap=True)
+                err.print(f"    [dim]提示：{esc(p.hint)}[/]", highlight=False, soft_wrap=True)
         err.print(f"共 {len(problems)} 个问题。", highlight=False)
     else:
-        console.print(f"✓ {path}：没有发现问题。", highlight=False, soft_wrap=True)
+        console.print(f"✓ {path}：没有发现问题。", highlight=False, soft_wrap=True, markup=False)
     if problems:
         raise typer.Exit(1)

@@ -164,3 +164,31 @@ def test_show_example_of_every_template_validates_unchanged():
             continue
         doc = build_document(tpl, data, Profile(), file=f"{tid} --example")
         assert doc.blocks, tid
+
+
+def test_brackets_in_data_and_messages_print_literally(tmp_path):
+    # Terminal output goes through rich: text from data, files and templates must never be read as
+    # its markup ("[/]" used to crash with a traceback, "[fonts]" vanished from a hint).
+    ledger = tmp_path / "[bold]台账.csv"
+    ledger.write_text("楼栋,房号,业主姓名,收费项目,所属期间,欠费金额\n1栋,101,张三,物业费,2026-01,[/]\n", encoding="utf-8")
+    r = run("dunning", ledger, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert r.exit_code == 1, r.output
+    assert "不是金额：'[/]'" in r.output
+    data = tmp_path / "[bold]数据.yaml"
+    data.write_text("owner_name: 张三\n", encoding="utf-8")
+    r = run("render", "fee-dunning-notice", "--data", data, "--out", tmp_path / "y.pdf")
+    assert r.exit_code == 2 and "[bold]数据.yaml" in r.output
+    r = run("render", "fee-dunning-notice", "--sample", "--set", "owner_name=张三🦜", "--out", tmp_path / "x.pdf")
+    assert r.exit_code == 2 and "docgen.toml 的 [fonts] 中" in r.output and "U+1F99C" in r.output
+    folder = tmp_path / "tpls" / "bracket-notice"
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text("id: bracket-notice\ntitle: 通知[/]\ncategory: 通知\n"
+                                          "description: 用 [red]方括号[/red] 的说明\n"
+                                          "fields:\n  x: {type: string, label: '金额[元]', help: '[/]'}\n"
+                                          "sample: {x: a}\n", encoding="utf-8")
+    (folder / "body.md").write_text("# 通知\n\n{{ x }}\n", encoding="utf-8")
+    r = run("show", "bracket-notice", "--templates", tmp_path / "tpls")
+    assert r.exit_code == 0, r.output
+    assert "通知[/]" in r.output and "[red]方括号[/red]" in r.output and "金额[元]" in r.output
+    r = run("list", "--templates", tmp_path / "tpls")
+    assert r.exit_code == 0 and "通知[/]" in r.output
