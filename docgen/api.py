@@ -12,7 +12,7 @@ from .errors import DataError, DocgenError
 from .library import Library, Template
 from .profile import load_profile
 from .readers import STDIN_NAME, DataLoader, read_document
-from .render import build_document, formats_for, write_outputs
+from .render import build_document, formats_for, output_dir, write_outputs
 from .schema import Schema
 from .script import convert_document, for_profile as script_for_profile
 from .wordtemplate import is_word_template, write_word_outputs
@@ -176,7 +176,7 @@ def first_page_png(pdf: Path, stem: Path, dpi: int = 60) -> Path:
     exe = shutil.which("pdftoppm")
     if not exe:
         raise DataError("生成 PNG 预览需要 pdftoppm", expected="安装 poppler-utils（apt-get install poppler-utils）")
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    output_dir(stem.parent)
     subprocess.run([exe, "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
                    check=True, capture_output=True)
     return stem.with_suffix(".png")

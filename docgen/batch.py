@@ -43,7 +43,7 @@ from .library import Library, Template
 from .profile import Profile, load_profile
 from .readers import read_table
 from .script import convert_document, for_profile as script_for_profile
-from .render import _compiled, atomic_write, build_document, pdf_bytes, write_outputs
+from .render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
 from .typography import fontset
 from .writers.docx import DocxFonts, write_docx
 from .writers.pdf import write_pdf
@@ -598,7 +598,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
     pool: one from start_workers (run_jobs closes it); without one, workers are started here."""
     started = time.perf_counter()
     out = opts.out
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out)
     _sweep_parts(out)
     by_index = {j.index: j for j in jobs}
     outcomes: dict[int, Outcome] = {}

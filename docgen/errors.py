@@ -39,3 +39,7 @@ class TemplateError(DocgenError):
 
 class FontError(DocgenError):
     """A character cannot be drawn by any configured font."""
+
+
+class OutputError(DocgenError):
+    """An output file or folder cannot be written (no permission, disk full, not a folder)."""

@@ -13,7 +13,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import model as m
-from .errors import DataError, DocgenError, TemplateError
+from .errors import DataError, DocgenError, OutputError, TemplateError
 from .formatting import FILTERS, to_fen
 from .library import Template, search_path
 from .markup import Resources, Safe, escape, inline_text, parse
@@ -138,19 +138,36 @@ def template_errors(path: Path, *, file: str | None = None, row: int | None = No
         raise DataError(f"填充模板时出错：{e}", file=file, row=row) from None
 
 
+def output_dir(path: Path) -> Path:
+    """Make sure an output folder exists; OutputError (not a traceback) when it cannot."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"无法创建输出文件夹：{e.strerror or e}", file=str(path),
+                          expected="一个可以写入的文件夹（检查路径和权限）") from None
+    return path
+
+
 def atomic_write(path: Path, writer) -> None:
     """Write via a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    output_dir(path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise OutputError(f"无法在此写入文件：{e.strerror or e}", file=str(path),
+                          expected="一个可以写入的文件夹（检查路径和权限）") from None
     os.close(fd)
     try:
         writer(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and not isinstance(e, (FileNotFoundError, InterruptedError)):
+            raise OutputError(f"写入失败：{e.strerror or e}", file=str(path),
+                              expected="磁盘有空间、文件未被其他程序（如 Word、PDF 阅读器）占用") from None
         raise
 
 

@@ -192,3 +192,16 @@ def test_brackets_in_data_and_messages_print_literally(tmp_path):
     assert "通知[/]" in r.output and "[red]方括号[/red]" in r.output and "金额[元]" in r.output
     r = run("list", "--templates", tmp_path / "tpls")
     assert r.exit_code == 0 and "通知[/]" in r.output
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    for args in (["render", "fee-dunning-notice", "--sample", "--out", blocker / "x.pdf"],
+                 ["exam", "build", "sample", "--out", blocker / "exam"],
+                 ["batch", "lost-and-found-notice", "--data", tmp_path / "rows.csv", "--out", blocker / "b"]):
+        (tmp_path / "rows.csv").write_text("keep_days\n15\n", encoding="utf-8")
+        r = run(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "a-file.txt" in r.output and "可以写入的文件夹" in r.output and "Traceback" not in r.output
+    assert blocker.read_text(encoding="utf-8") == "x"

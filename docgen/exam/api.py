@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..profile import load_profile
-from ..render import atomic_write, formats_for, write_outputs
+from ..render import atomic_write, formats_for, output_dir, write_outputs
 from .bank import Bank, dump_bank, load_bank
 from .build import Paper, build_papers, key_json, load_spec
 from .grade import GradeResult, grade
@@ -48,7 +48,7 @@ def build_exam(bank_path: Path | str, out: Path, *, spec_path: Path | None = Non
     profile = load_profile(profile_path)
     org = _org_name(profile)
     formats = formats_for(None, fmt)
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out)
     files: list[Path] = []
     for p in papers:
         files += write_outputs(paper_document(p, org), out / f"paper-{p.version}", formats, profile)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .. import model as m
-from ..render import atomic_write
+from ..render import atomic_write, output_dir
 from ..writers.pdf import write_pdf
 from .build import fmt_points
 from .grade import TYPE_SHORT, GradeResult, r
@@ -170,7 +170,7 @@ def write_reports(res: GradeResult, out: Path, *, title: str = "考试成绩分�
     """Write scores.csv, items.csv, summary.json, histogram.png and report.pdf into out/."""
     from ..typography import fontset
     fonts = fonts or fontset()
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out)
     written = []
     for name, rows in (("scores.csv", scores_rows(res)), ("items.csv", items_rows(res))):
         text = _csv_text(rows)
