@@ -88,6 +88,19 @@ def test_dunning_docx_uses_real_table_with_repeat_header(rendered):
     assert t.rows[1].cells[3].text == "2,856.70"
 
 
+def test_docx_carries_only_the_parts_and_styles_it_needs(rendered):
+    # python-docx's blank file brings 0.9 MB of unused styles; ours keeps the ones Word users reach for.
+    import zipfile
+    path = _docx(rendered["fee-dunning-notice"])
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+    assert "word/stylesWithEffects.xml" not in names and "docProps/thumbnail.jpeg" not in names
+    assert {"word/document.xml", "word/styles.xml", "word/settings.xml"} <= names
+    styles = {s.name for s in DocxDocument(str(path)).styles}
+    assert {"Normal", "Heading 1", "Title", "Table Grid", "Header", "Footer"} <= styles
+    assert path.stat().st_size < 30_000
+
+
 def _doc(blocks, **page):
     return m.Document(blocks=blocks, page=m.PageSetup(**page))
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import copy
 import io
+import re
+import zipfile
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document as new_docx
@@ -23,6 +26,36 @@ _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
 _VML_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
            'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"')
 _VML_PAGE = "z-index:251659000;mso-position-horizontal-relative:page;mso-position-vertical-relative:page"
+
+
+_KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid", "Header", "HeaderChar",
+                "Footer", "FooterChar", "Title", "TitleChar", "Heading1", "Heading1Char", "Heading2", "Heading2Char",
+                "Heading3", "Heading3Char", "ListParagraph"}
+_DROP_RELS = ("stylesWithEffects", "webSettings", "customXml", "metadata/thumbnail")
+
+
+@lru_cache(maxsize=1)
+def _blank_docx() -> bytes:
+    """python-docx's blank document without its 0.9 MB of unused styles (parsed and zipped per file)."""
+    import docx
+    src = Path(docx.__file__).parent / "templates" / "default.docx"
+    out = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith(".rels"):
+                text = data.decode("utf-8")
+                for rel in _DROP_RELS:
+                    text = re.sub(r'<Relationship [^>]*Type="[^"]*/' + re.escape(rel) + r'"[^>]*/>\s*', "", text)
+                data = text.encode("utf-8")
+            elif info.filename == "word/styles.xml":
+                text = data.decode("utf-8")
+                text = re.sub(r"<w:latentStyles.*?</w:latentStyles>", "", text, flags=re.S)
+                text = re.sub(r'<w:style [^>]*w:styleId="([^"]+)".*?</w:style>',
+                              lambda mt: mt.group(0) if mt.group(1) in _KEEP_STYLES else "", text, flags=re.S)
+                data = text.encode("utf-8")
+            zout.writestr(info, data)
+    return out.getvalue()
 
 
 class DocxFonts:
@@ -55,7 +88,7 @@ class _Writer:
         self.fonts = fonts
         self.page = doc.page
         self.size = doc.page.body_size
-        self.d = new_docx()
+        self.d = new_docx(io.BytesIO(_blank_docx()))
         self.pages_hint = pages_hint
         self._shapes = 0
         self._setup()
@@ -338,8 +371,9 @@ class _Writer:
             if t.row_height:
                 tr.height = Emu(int(t.row_height * 12700))
             tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            cells = tr.cells            # python-docx rebuilds this list on every access
             for ci, cell in enumerate(row):
-                dc = tr.cells[ci]
+                dc = cells[ci]
                 dc.width = widths[ci]
                 if cell.merged:
                     continue
