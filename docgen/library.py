@@ -16,7 +16,7 @@ from .schema import Schema
 
 BUILTIN_DIR = Path(str(resources.files("docgen") / "templates"))
 USER_DIR = Path(os.environ.get("XDG_CONFIG_HOME", "~/.config")).expanduser() / "docgen" / "templates"
-_KEYS = {"id", "title", "category", "description", "body", "page", "fields", "sample", "tags", "version"}
+_KEYS = {"id", "title", "category", "description", "body", "page", "fields", "checks", "sample", "tags", "version"}
 _PAGE_KEYS = {"body_size", "line_spacing", "margins", "top", "bottom", "left", "right", "page_numbers",
               "landscape", "size"}
 
@@ -113,7 +113,7 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
         sample = yaml.load((folder / "sample.yaml").read_text(encoding="utf-8"), Loader=DataLoader) or {}  # noqa: S506
     return Template(id=str(raw["id"]), title=str(raw["title"]), category=str(raw.get("category", "其他")),
                     description=str(raw.get("description", "")).strip(), folder=folder,
-                    schema=Schema.from_yaml(raw.get("fields"), where), page=_page(raw.get("page"), where),
+                    schema=Schema.from_yaml(raw.get("fields"), where, raw.get("checks")), page=_page(raw.get("page"), where),
                     sample=sample, body_file=body, source=source, tags=list(raw.get("tags") or []))
 
 

@@ -24,7 +24,7 @@ from .errors import DataError, DocgenError, TemplateError
 from .library import _KEYS, _page, load_template
 from .profile import Profile
 from .readers import DataLoader
-from .schema import Field, Schema, coerce, example_value
+from .schema import _CHECK_ENV, Check, Field, Schema, coerce, example_value
 
 CONTEXT_NAMES = {"org", "today", "template"}
 
@@ -237,6 +237,7 @@ class _Linter:
         self.root: yaml.Node | None = None
         self.raw: dict = {}
         self.fields: list[Field] = []
+        self.checks: list[tuple[int, Check]] = []
         self.blocking = False            # a problem that makes a test render meaningless
 
     def add(self, file: Path | str, line: int | None, message: str, hint: str = "", code: str = "",
@@ -289,7 +290,35 @@ class _Linter:
         except TemplateError as e:
             self.add(self.yml, yaml_line(self.root, "page"), e.message, e.expected or "", "schema")
         self.check_fields()
+        self.check_rules()
         return True
+
+    def check_rules(self) -> None:
+        rules = self.raw.get("checks")
+        if rules is None:
+            return
+        if not isinstance(rules, list):
+            self.add(self.yml, yaml_line(self.root, "checks"), "checks 应为规则列表",
+                     "- rule: end_date >= start_date\n  field: end_date\n  message: 完工日期不能早于开工日期", "schema")
+            return
+        declared = {f.name for f in self.fields}
+        for i, spec in enumerate(rules):
+            line = yaml_line(self.root, "checks", i) or yaml_line(self.root, "checks")
+            try:
+                check = Check.from_yaml(spec, str(self.yml), i + 1)
+            except TemplateError as e:
+                self.add(self.yml, line, e.message, e.expected or "", "schema")
+                continue
+            names = meta.find_undeclared_variables(_CHECK_ENV.parse("{{ " + check.rule + " }}"))
+            names |= meta.find_undeclared_variables(_CHECK_ENV.parse(check.message))
+            for name in sorted(names - declared):
+                close = difflib.get_close_matches(name, sorted(declared), n=1)
+                self.add(self.yml, line, f"checks 第 {i + 1} 条用了未声明的字段「{name}」",
+                         f"是不是 {close[0]}？" if close else "规则里只能用 fields 中声明的字段", "schema")
+            if check.field and check.field not in declared:
+                self.add(self.yml, line, f"checks 第 {i + 1} 条的 field「{check.field}」不是已声明的字段",
+                         "field 写规则出错时要指明的那个字段名", "schema")
+            self.checks.append((i, check))
 
     def check_fields(self) -> None:
         spec = self.raw.get("fields")
@@ -353,6 +382,11 @@ class _Linter:
                 self.add(self.yml, line, f"示例数据不合格：字段「{e.field}」{e.message}",
                          f"应为{e.expected}" if e.expected else "", "sample")
                 values[f.name] = example_value(f) if f.type != "list" else []
+        for i, check in self.checks:
+            if not check.holds(values):
+                self.add(self.yml, yaml_line(self.root, "checks", i),
+                         f"示例数据不满足 checks 第 {i + 1} 条：{check.explain(values)}",
+                         "改 sample 中的值，或改这条规则", "sample")
         return values
 
     # -- body

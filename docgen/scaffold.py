@@ -36,6 +36,12 @@ description: 一句话说明这个模板做什么、给谁看。
 #   choices   choice 的可选项；min / max 数值范围；max_length 最多几个字；help 填写说明
 fields:
 {fields}
+# 规则（可省略）：几个字段之间必须满足的关系，数据不满足时报错（指出字段），不会印出自相矛盾的文书。
+# rule 是条件表达式，只能用上面声明的字段；message 里可用 {{{{ 字段 }}}} 和过滤器。例如：
+# checks:
+#   - rule: end_date >= start_date
+#     field: end_date
+#     message: 结束日期（{{{{ end_date | cn_date }}}}）不能早于开始日期（{{{{ start_date | cn_date }}}}）
 
 # 示例数据：docgen render {id} --sample 用它，docgen show {id} --example 打印它。
 sample:

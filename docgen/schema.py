@@ -8,6 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
 from . import formatting as fmt
 from .errors import DataError, TemplateError
 from .markup import _CONTROL
@@ -89,6 +92,52 @@ class Field:
         return hint
 
 
+_CHECK_ENV = ImmutableSandboxedEnvironment()
+_CHECK_ENV.filters.update(fmt.FILTERS)
+
+
+@dataclass
+class Check:
+    """A rule over several fields (`checks:` in template.yaml), e.g. an end after its start."""
+    rule: str
+    message: str
+    field: str | None = None
+    _fn: Any = None
+
+    @classmethod
+    def from_yaml(cls, spec: Any, where: str, n: int) -> "Check":
+        """Build a check from its template.yaml entry: {rule, message, field}."""
+        if not isinstance(spec, dict) or not spec.get("rule") or not spec.get("message"):
+            raise TemplateError(f"checks 第 {n} 条应为含 rule 和 message 的映射", file=where, field="checks",
+                                expected="- rule: end_date >= start_date\n  field: end_date\n  message: 完工日期不能早于开工日期")
+        unknown = set(spec) - {"rule", "message", "field"}
+        if unknown:
+            raise TemplateError(f"checks 第 {n} 条有未知键：{', '.join(sorted(unknown))}", file=where,
+                                field="checks", expected="rule、message、field")
+        rule = str(spec["rule"])
+        try:
+            fn = _CHECK_ENV.compile_expression(rule, undefined_to_none=False)
+            _CHECK_ENV.parse(str(spec["message"]))
+        except TemplateSyntaxError as e:
+            raise TemplateError(f"checks 第 {n} 条有语法错误：{e.message}", file=where,
+                                field="checks", expected="Jinja 表达式，如 end_date >= start_date") from None
+        return cls(rule=rule, message=str(spec["message"]), field=spec.get("field"), _fn=fn)
+
+    def explain(self, values: dict) -> str:
+        """The message, with any {{ field }} in it filled from the data."""
+        try:
+            return _CHECK_ENV.from_string(self.message).render(**values)
+        except Exception:  # noqa: BLE001 - a broken message must not hide the data problem
+            return self.message
+
+    def holds(self, values: dict) -> bool:
+        """False only when the rule can be evaluated and is false (a rule over a missing field does not apply)."""
+        try:
+            return bool(self._fn(**values))
+        except (TypeError, UndefinedError, ArithmeticError, AttributeError, SecurityError):
+            return True
+
+
 def _norm_key(k: Any) -> str:
     return re.sub(r"[\s\u3000\ufeff]+", "", str(k)).lower()
 
@@ -96,21 +145,25 @@ def _norm_key(k: Any) -> str:
 class Schema:
     """The fields of a template and how to check data against them."""
 
-    def __init__(self, fields: list[Field]):
+    def __init__(self, fields: list[Field], checks: list[Check] | None = None):
         self.fields = fields
+        self.checks = checks or []
         self._index: dict[str, Field] = {}
         for f in fields:
             for k in f.keys():
                 self._index.setdefault(_norm_key(k), f)
 
     @classmethod
-    def from_yaml(cls, spec: Any, where: str) -> "Schema":
-        """Build from the `fields:` mapping of template.yaml."""
+    def from_yaml(cls, spec: Any, where: str, checks: Any = None) -> "Schema":
+        """Build from the `fields:` mapping (and the `checks:` list) of template.yaml."""
+        if checks is not None and not isinstance(checks, list):
+            raise TemplateError("checks 应为规则列表", file=where, field="checks")
+        rules = [Check.from_yaml(c, where, n) for n, c in enumerate(checks or [], 1)]
         if spec is None:
-            return cls([])
+            return cls([], rules)
         if not isinstance(spec, dict):
             raise TemplateError("fields 应为「字段名: 定义」的映射", file=where)
-        return cls([Field.from_yaml(str(k), v, where) for k, v in spec.items()])
+        return cls([Field.from_yaml(str(k), v, where) for k, v in spec.items()], rules)
 
     def field_for(self, key: Any) -> Field | None:
         """The field a data key (name, label or alias) refers to."""
@@ -135,6 +188,10 @@ class Schema:
         result = {k: _plain(v) for k, v in extra.items()}
         for f in self.fields:
             result[f.name] = coerce(f, out.get(f.name), file=file, row=row, base_dir=base_dir)
+        for c in self.checks:
+            if not c.holds(result):
+                f = self.field_for(c.field) if c.field else None
+                raise DataError(c.explain(result), file=file, row=row, field=f.title if f else c.field)
         return result
 
 

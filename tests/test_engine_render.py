@@ -156,3 +156,34 @@ def test_table_row_taller_than_a_page_is_a_clear_error():
     t = m.Table([[m.Cell([m.Text("甲")]), narrow, m.Cell([m.Text("乙")])]], [1, 0.3, 12])
     with pytest.raises(DataError, match="比一整页还高"):
         write_pdf(_doc([t]), io.BytesIO())
+
+
+def test_template_checks_name_the_field_and_values(tmp_path):
+    # checks: in template.yaml: an outage that ends before it starts is refused with a clear message,
+    # in one render and as one row of a batch (the other rows still render).
+    from docgen.batch import batch
+    from docgen.errors import DataError
+    from docgen.library import Library
+    tpl = Library().get("water-outage-notice")
+    base = dict(tpl.sample)
+    with pytest.raises(DataError) as e:
+        tpl.schema.validate(dict(base, end="2026-12-03 08:00"), file="d.yaml")
+    msg = str(e.value)
+    assert "恢复供水时间（end）" in msg and "2026年12月3日 8:00" in msg and "2026年12月3日 9:00" in msg
+    assert "应晚于停水开始时间" in msg and "d.yaml" in msg
+    with pytest.raises(DataError, match="发布日期"):
+        tpl.schema.validate(dict(base, issue_date="2026-12-04"))
+    assert tpl.schema.validate(dict(base))["end"].hour == 17
+    # a rule over an optional field that was left empty does not apply
+    app = Library().get("renovation-application")
+    data = {k: v for k, v in app.sample.items() if k not in ("start_date", "end_date")}
+    assert app.schema.validate(data)["end_date"] is None
+    with pytest.raises(DataError, match="完工日期（2026年1月1日）不能早于开工日期"):
+        app.schema.validate(dict(data, start_date="2026-03-01", end_date="2026-01-01"))
+    rows = tmp_path / "rows.csv"
+    rows.write_text("开始时间,结束时间,area,reason,issue_date\n"
+                    "2026-12-03 09:00,2026-12-03 17:00,1栋,水箱清洗,2026-11-30\n"
+                    "2026-12-03 09:00,2026-12-02 17:00,2栋,水箱清洗,2026-11-30\n", encoding="utf-8")
+    report = batch("water-outage-notice", rows, out=tmp_path / "out", jobs=1)
+    assert report.exit_code == 1 and report.letters == 1
+    assert report.errors[0][0] == 3 and "应晚于停水开始时间" in report.errors[0][1]

@@ -231,3 +231,28 @@ def test_word_template_problems_name_paragraphs(tmp_path):
     texts = [text for _, text in body_lines(folder / "body.docx")]
     assert syntax.paragraph and texts[syntax.line - 1] == "{{ it.amount|money }"
     assert "{{ it.amount|money }" in syntax.message
+
+
+def test_checks_rules_are_linted(tpl):
+    # A rule over undeclared names, a rule with a syntax error, and a sample that breaks a rule:
+    # each is named with the line of its entry under checks:.
+    yml = tpl / "template.yaml"
+    edit(yml, "\n# 示例数据：", "\nchecks:\n"
+              "  - rule: issue_date <= event_date\n"
+              "    field: issue_date\n"
+              "    message: 发文日期（{{ issue_date | cn_date }}）不能晚于活动日期（{{ event_date | cn_date }}）\n"
+              "  - rule: event_dat > issue_date\n"
+              "    message: 活动日期有误\n"
+              "  - rule: event_date >\n"
+              "    message: 写了一半\n"
+              "\n# 示例数据：")
+    edit(yml, "  issue_date: 2026-11-23", "  issue_date: 2026-12-06")
+    problems = lint_template(tpl, render=False)
+    by_line = {p.line: p for p in problems}
+    p = by_line[line_of(yml, "rule: issue_date <= event_date")]
+    assert p.code == "sample" and "发文日期（2026年12月6日）不能晚于活动日期（2026年12月5日）" in p.message
+    p = by_line[line_of(yml, "rule: event_dat >")]
+    assert "未声明的字段「event_dat」" in p.message and "event_date" in p.hint
+    p = by_line[line_of(yml, "rule: event_date >")]
+    assert "语法错误" in p.message
+    assert len(problems) == 3, [x.describe() for x in problems]
