@@ -150,10 +150,39 @@ def test_long_values_wrap_inside_the_page(tmp_path):
     assert "超长施工单位名称" in pdf_text(pdf)
 
 
-def test_table_row_taller_than_a_page_is_a_clear_error():
-    from docgen.errors import DataError
-    narrow = m.Cell([m.Text("长文本" * 40)])
+def test_table_cell_longer_than_a_page_continues_in_rows():
+    # A cell too tall for a page (a complaint written out in full, a one-character-wide column) goes on
+    # in continuation rows that break across pages; every character is printed once, in order.
+    narrow = m.Cell([m.Text("长文本" * 40 + "完")])
     t = m.Table([[m.Cell([m.Text("甲")]), narrow, m.Cell([m.Text("乙")])]], [1, 0.3, 12])
+    buf = io.BytesIO()
+    pages, = write_pdf(_doc([t]), buf)
+    assert pages >= 2
+    import pdfplumber
+    with pdfplumber.open(buf) as p:
+        text = "".join(pg.extract_text() or "" for pg in p.pages)
+    text = text.replace("\n", "").replace(" ", "")
+    assert text.count("长文本") == 40 and text.index("完") > text.rindex("长文本") and "甲" in text and "乙" in text
+
+
+def test_complaint_with_a_very_long_content_prints_on_several_pages(tmp_path):
+    from docgen.library import Library
+    tpl = Library().get("complaint-record")
+    content = "".join(f"第{i}句：业主反映楼上住户夜间噪音扰民，多次沟通无果。" for i in range(1, 121))
+    doc = build_document(tpl, dict(tpl.sample, content=content), Profile())
+    pdf = write_outputs(doc, tmp_path / "long", ("pdf",), Profile())[0]
+    text = pdf_text(pdf)
+    assert "第1句" in text and "第120句" in text and text.index("第1句") < text.index("第60句") < text.index("第120句")
+    assert "处理结果与回访" in text and "第3页共3页" in text
+    assert pdfcheck().check(pdf)["problems"] == []
+
+
+def test_row_span_taller_than_a_page_is_a_clear_error():
+    # Rows tied by a row span cannot be cut into continuation rows: still a clear error, never a hang.
+    from docgen.errors import DataError
+    tall = m.Cell([m.Text("长文本" * 40)], rowspan=2)
+    t = m.Table([[m.Cell([m.Text("甲")]), tall, m.Cell([m.Text("乙")])],
+                 [m.Cell([m.Text("丙")]), m.Cell([], merged=True), m.Cell([m.Text("丁")])]], [1, 0.3, 12])
     with pytest.raises(DataError, match="比一整页还高"):
         write_pdf(_doc([t]), io.BytesIO())
 

@@ -192,10 +192,11 @@ class TextBlock(Flowable):
         self.right_indent = right_indent
         self._lines = lines
         self._for_width = None
+        self._fixed = False        # a piece of a split table cell keeps exactly its lines
         self._first = first_indent_applies
 
     def _layout(self, aw):
-        if self._lines is None or self._for_width != aw:
+        if self._lines is None or (self._for_width != aw and not self._fixed):
             width, indent = aw - self.right_indent, self.indent if self._first else 0.0
             known = getattr(self.glyphs, "lines", None)
             key = (width, indent, self.size, self.hang)
@@ -559,7 +560,11 @@ class _Builder:
         pad = size * 0.35
         total = sum(t.widths)
         col_w = [width * w / total for w in t.widths]
-        data, style = [], []
+        # A row may hold at most a third of a page: a longer cell (a complaint written out in full) goes on
+        # in continuation rows, which can break across pages (ReportLab cannot split inside a row).
+        page = self.page
+        most = max(leading, (page.height - page.top - page.bottom) / 3 - 2 * pad)
+        data, style, heights = [], [], []
         for ri, row in enumerate(t.rows):
             cells = []
             for ci, cell in enumerate(row):
@@ -571,18 +576,21 @@ class _Builder:
                               cell.align or t.align, 0.0, hang=False)
                 f._span_w = span_w
                 cells.append(f)
-                if cell.colspan > 1 or cell.rowspan > 1:
-                    style.append(("SPAN", (ci, ri), (ci + cell.colspan - 1, ri + cell.rowspan - 1)))
-            data.append(cells)
-        heights = None
-        if t.row_height:
-            heights = []
-            for ri, row in enumerate(data):
-                need = 0.0
-                for ci, f in enumerate(row):
-                    if isinstance(f, TextBlock) and t.rows[ri][ci].rowspan == 1:
-                        need = max(need, f.wrap(f._span_w, 1e6)[1] + 2 * pad)
-                heights.append(t.row_height if need <= t.row_height else None)
+            pieces = [cells]
+            if ri >= t.header_rows and _own_row(row):
+                pieces = _split_row(cells, leading, most)
+            for part in pieces:
+                r = len(data)
+                for ci, cell in enumerate(row):
+                    if not cell.merged and (cell.colspan > 1 or cell.rowspan > 1):
+                        style.append(("SPAN", (ci, r), (ci + cell.colspan - 1, r + cell.rowspan - 1)))
+                data.append(part)
+                heights.append(None)
+                if t.row_height and len(pieces) == 1:
+                    need = max((f.wrap(f._span_w, 1e6)[1] + 2 * pad for ci, f in enumerate(part)
+                                if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
+                    heights[-1] = t.row_height if need <= t.row_height else None
+        heights = heights if t.row_height else None
         tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
         style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -612,6 +620,39 @@ class _Builder:
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return tbl
+
+
+def _own_row(row: list[m.Cell]) -> bool:
+    """True when no cell of the row takes part in a row span (such a row can be cut into several)."""
+    covered = set()
+    for ci, cell in enumerate(row):
+        if not cell.merged:
+            if cell.rowspan > 1:
+                return False
+            covered.update(range(ci + 1, ci + cell.colspan))
+    return all(ci in covered for ci, cell in enumerate(row) if cell.merged)
+
+
+def _split_row(cells: list, leading: float, most: float) -> list[list]:
+    """The row's cells as one row, or as several when a cell is taller than most (each piece a slice of lines)."""
+    per = max(1, int(most // leading))
+    lines = [f._layout(f._span_w) if isinstance(f, TextBlock) else [] for f in cells]
+    n = max(-(-len(ls) // per) for ls in lines) if lines else 1
+    if n <= 1:
+        return [cells]
+    rows = []
+    for j in range(n):
+        part = []
+        for f, ls in zip(cells, lines):
+            chunk = ls[j * per:(j + 1) * per]
+            if not isinstance(f, TextBlock) or not chunk:
+                part.append("")
+                continue
+            piece = TextBlock(f.glyphs, f.size, f.leading, f.align, 0.0, lines=chunk, hang=False)
+            piece._span_w, piece._for_width, piece._fixed = f._span_w, f._span_w, True
+            part.append(piece)
+        rows.append(part)
+    return rows
 
 
 def _template(page: m.PageSetup, name: str) -> PageTemplate:
