@@ -42,12 +42,12 @@ from .ledger import Unit, delivery_order, fold, natural_key, read_ledger
 from .library import Library, Template
 from .profile import Profile, load_profile
 from .readers import read_table
-from .script import convert_document, for_profile as script_for_profile
 from .render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
+from .script import convert_document, for_profile as script_for_profile
 from .typography import fontset
+from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
 from .writers.docx import DocxFonts, write_docx
 from .writers.pdf import write_pdf
-from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("line", "status", "unit", "output", "message", "amount")

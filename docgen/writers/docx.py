@@ -7,6 +7,7 @@ import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
@@ -15,7 +16,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
-from xml.sax.saxutils import escape as xml_escape
 
 from .. import model as m
 
@@ -142,8 +142,9 @@ class _Writer:
         marks = [y1 + (y0 - y1) * f for f in (0.2, 0.5, 0.8)]
         ends = [y1] + [v for my in marks for v in (my - size * 0.8, my + size * 0.8)] + [y0]
         for a, b in zip(ends[::2], ends[1::2]):
-            self._vml(para, f'<v:line id="{{id}}" from="{x:.1f}pt,{a:.1f}pt" to="{x:.1f}pt,{b:.1f}pt" strokeweight="0.6pt" '
-                            f'style="position:absolute;{_VML_PAGE}"><v:stroke dashstyle="dash"/></v:line>')
+            self._vml(para, f'<v:line id="{{id}}" from="{x:.1f}pt,{a:.1f}pt" to="{x:.1f}pt,{b:.1f}pt" '
+                            f'strokeweight="0.6pt" style="position:absolute;{_VML_PAGE}">'
+                            f'<v:stroke dashstyle="dash"/></v:line>')
         for ch, my in zip("密封线", marks):
             self._text_box(para, x - 16, my - size, 32, size * 2, [(ch, False)])   # wide: insets differ by reader
         runs: list[tuple[str, bool]] = []
