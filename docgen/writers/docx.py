@@ -35,10 +35,12 @@ _DROP_RELS = ("stylesWithEffects", "webSettings", "customXml", "metadata/thumbna
 
 
 @lru_cache(maxsize=1)
-def _blank_docx() -> bytes:
+def _blank_docx() -> bytes | None:
     """python-docx's blank document without its 0.9 MB of unused styles (parsed and zipped per file)."""
     import docx
     src = Path(docx.__file__).parent / "templates" / "default.docx"
+    if not src.is_file():       # a python-docx that keeps it elsewhere: use its own blank as it is
+        return None
     out = io.BytesIO()
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -88,7 +90,8 @@ class _Writer:
         self.fonts = fonts
         self.page = doc.page
         self.size = doc.page.body_size
-        self.d = new_docx(io.BytesIO(_blank_docx()))
+        blank = _blank_docx()
+        self.d = new_docx(io.BytesIO(blank) if blank else None)
         self.pages_hint = pages_hint
         self._shapes = 0
         self._setup()
