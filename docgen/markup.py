@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import model as m
@@ -74,12 +75,21 @@ def _unescape(text: str) -> str:
 
 def parse_attrs(text: str) -> tuple[set[str], dict[str, str]]:
     """Parse '.center .bold size=小四 n=8' into classes and key/values."""
+    classes, kv = _attrs(text)
+    return set(classes), dict(kv)
+
+
+@lru_cache(maxsize=1024)
+def _attrs(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    # Batches repeat the same few attribute strings ({.right}) thousands of times.
     classes: set[str] = set()
     kv: dict[str, str] = {}
-    try:
-        parts = shlex.split(text)
-    except ValueError:
-        parts = text.split()
+    parts = text.split()
+    if '"' in text or "'" in text:
+        try:
+            parts = shlex.split(text)
+        except ValueError:
+            pass
     for part in parts:
         if part.startswith("."):
             classes.add(part[1:])
@@ -88,7 +98,7 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str]]:
             kv[k.strip()] = v.strip()
         elif part:
             classes.add(part)
-    return classes, kv
+    return frozenset(classes), tuple(kv.items())
 
 
 def parse_inlines(text: str, bold: bool = False) -> list[m.Inline]:
