@@ -81,11 +81,11 @@ def parse_attrs(text: str) -> tuple[set[str], dict[str, str]]:
 
 @lru_cache(maxsize=1024)
 def _attrs(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    # Batches repeat the same few attribute strings ({.right}) thousands of times.
+    # Batches repeat the same few attribute strings ({.right}) thousands of times; shlex is slow.
     classes: set[str] = set()
     kv: dict[str, str] = {}
     parts = text.split()
-    if '"' in text or "'" in text:
+    if '"' in text or "'" in text or "\\" in text:     # quotes, or data escaped with backslashes
         try:
             parts = shlex.split(text)
         except ValueError:

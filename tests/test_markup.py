@@ -50,3 +50,14 @@ def test_unclosed_block_names_line():
 def test_unknown_directive():
     with pytest.raises(TemplateError, match="未知的块指令"):
         parse("::: nonsense\n:::\n")
+
+
+def test_parse_attrs_quotes_and_escaped_data():
+    from docgen.markup import escape, parse_attrs
+    assert parse_attrs(".right .bold size=小四") == ({"right", "bold"}, {"size": "小四"})
+    assert parse_attrs('label="剪 开" n=8') == (set(), {"label": "剪 开", "n": "8"})
+    # data printed into an attribute is backslash-escaped by the template step; the value comes back as typed
+    assert parse_attrs(f"height={escape('6.5')}mm") == (set(), {"height": "6.5mm"})
+    classes, kv = parse_attrs(".keep")
+    classes.add("changed")
+    assert parse_attrs(".keep") == ({"keep"}, {}), "callers get their own copies"
