@@ -178,13 +178,12 @@ def _setup(spec: dict) -> dict:
     return _STATE
 
 
-def _on_term(signum, frame):  # pragma: no cover - runs in workers being stopped
-    raise SystemExit(1)       # unwinds through atomic_write, which removes its temporary file
-
-
 def _init_worker(spec: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and stops the pool
-    signal.signal(signal.SIGTERM, _on_term)
+    # SIGTERM keeps its default and ends a worker at once, even one stuck on a lock it inherited in
+    # a fork (a Python handler would never run there, and pool.terminate() would wait forever).
+    # A temporary file it was writing is removed by the parent's sweep of .part files.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _setup(spec)
 
 

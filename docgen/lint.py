@@ -383,6 +383,15 @@ class _Linter:
                          f"应为{e.expected}" if e.expected else "", "sample")
                 values[f.name] = example_value(f) if f.type != "list" else []
         for i, check in self.checks:
+            names = meta.find_undeclared_variables(_CHECK_ENV.parse("{{ " + check.rule + " }}"))
+            if all(values.get(n) not in (None, "", []) for n in names):
+                try:       # with every field it names filled in, a rule must evaluate
+                    check._fn(**values)
+                except Exception as e:  # noqa: BLE001 - reported, not raised
+                    self.add(self.yml, yaml_line(self.root, "checks", i),
+                             f"checks 第 {i + 1} 条无法用示例数据计算：{type(e).__name__}: {e}",
+                             "检查规则里的字段类型（日期与日期时间比较时用 .date()）", "schema")
+                    continue
             if not check.holds(values):
                 self.add(self.yml, yaml_line(self.root, "checks", i),
                          f"示例数据不满足 checks 第 {i + 1} 条：{check.explain(values)}",

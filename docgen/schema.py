@@ -134,7 +134,7 @@ class Check:
         """False only when the rule can be evaluated and is false (a rule over a missing field does not apply)."""
         try:
             return bool(self._fn(**values))
-        except (TypeError, UndefinedError, ArithmeticError, AttributeError, SecurityError):
+        except (TypeError, ValueError, UndefinedError, ArithmeticError, AttributeError, SecurityError):
             return True
 
 

@@ -179,7 +179,7 @@ def test_run_cannot_start_on_missing_columns(tmp_path):
         dunning(p, out=tmp_path / "out", as_of=AS_OF)
     assert "业主姓名" in e.value.describe()
     r = subprocess.run([sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(p), "--out", str(tmp_path / "o2")],
-                       capture_output=True, text=True, cwd=tmp_path)
+                       capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert r.returncode == 2 and "缺少必需的列" in r.stderr
 
 
@@ -329,7 +329,7 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     if not maker.is_file():
         pytest.skip("make_ledger.py not beside the repo")
     ledger = tmp_path / "l.csv"
-    subprocess.run([sys.executable, str(maker), "--units", "400", "--out", str(ledger)], check=True)
+    subprocess.run([sys.executable, str(maker), "--units", "400", "--out", str(ledger)], check=True, timeout=120)
     out = tmp_path / "out"
     cmd = [sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(ledger), "--out", str(out), "--as-of", "2026-12-31",
            "--merge", "--jobs", "2"]
@@ -340,7 +340,11 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     while time.time() < deadline and not (state.is_file() and state.stat().st_size):
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)       # what the terminal does on Ctrl-C
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # leave nothing running behind a failed test
+        raise
     assert proc.returncode == 130, err.decode()[-500:]
     assert not list(out.glob(".*.part")) and not list(out.glob(".parts-*")) and not (out / "print.pdf").exists()
     done = list(out.glob("*.pdf"))
@@ -352,7 +356,7 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     ok_units = {r["unit"] for r in rows if r["status"] == "ok"}
     assert all("中断" in r["message"] for r in rows if r["status"] == "error")
     assert len(ok_units) <= len(done)
-    r = subprocess.run(cmd + ["--resume", "--json"], cwd=tmp_path, capture_output=True, text=True)
+    r = subprocess.run(cmd + ["--resume", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-500:]
     summary = json.loads(r.stdout)
     assert summary["resumed"] >= len(ok_units) and summary["resumed"] + summary["letters"] == 400

@@ -129,7 +129,7 @@ def test_demo_renders_every_template(tmp_path):
 
 def test_installed_entry_point_help():
     exe = Path(sys.executable).with_name("docgen")
-    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "render" in out.stdout
 
 

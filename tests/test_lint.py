@@ -245,6 +245,8 @@ def test_checks_rules_are_linted(tpl):
               "    message: 活动日期有误\n"
               "  - rule: event_date >\n"
               "    message: 写了一半\n"
+              "  - rule: issue_date < hours\n"
+              "    message: 日期与文字不能比较\n"
               "\n# 示例数据：")
     edit(yml, "  issue_date: 2026-11-23", "  issue_date: 2026-12-06")
     problems = lint_template(tpl, render=False)
@@ -255,4 +257,6 @@ def test_checks_rules_are_linted(tpl):
     assert "未声明的字段「event_dat」" in p.message and "event_date" in p.hint
     p = by_line[line_of(yml, "rule: event_date >")]
     assert "语法错误" in p.message
-    assert len(problems) == 3, [x.describe() for x in problems]
+    p = by_line[line_of(yml, "rule: issue_date < hours")]
+    assert "无法用示例数据计算" in p.message and "TypeError" in p.message
+    assert len(problems) == 4, [x.describe() for x in problems]
