@@ -147,6 +147,7 @@ class RunResult:
     letters: int
     seconds: float
     interrupted: bool = False
+    stopped: str = ""            # why the run stopped early, when not by Ctrl-C
 
 
 # --------------------------------------------------------------------------- #
@@ -591,6 +592,26 @@ def stop_workers(pool) -> None:
         pool.join()
 
 
+class _WorkerLost(Exception):
+    """A worker process ended without finishing its chunk (killed, out of memory, crashed)."""
+
+
+def _watched(results, pool) -> Iterator:
+    """Results of pool.imap, stopping with _WorkerLost if a worker dies.
+
+    multiprocessing.Pool silently replaces a dead worker and then waits forever for the chunk it
+    held; workers here never end on their own, so a changed set of worker pids means one died."""
+    pids = {p.pid for p in pool._pool}
+    while True:
+        try:
+            yield results.next(timeout=1.0)
+        except StopIteration:
+            return
+        except mp.TimeoutError:
+            if {p.pid for p in list(pool._pool)} != pids:
+                raise _WorkerLost from None
+
+
 def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", pool=None) -> RunResult:
     """Render jobs (already in delivery order) in a worker pool; write per-record files and print files.
 
@@ -623,7 +644,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
     tasks = [(i, c, str(parts_dir / f"{i:06d}.pdf") if printing else None) for i, c in enumerate(chunks)]
     printer = _Printer(out, opts, title)
     bar = None
-    interrupted = False
+    interrupted, stopped = False, ""
     state_f = open(out / STATE, "a", encoding="utf-8")
     try:
         if pool is None and workers > 1 and len(chunks) > 1:
@@ -634,7 +655,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
         if opts.progress and todo:
             bar, task_id = _progress(len(todo))
         if pool is not None:
-            results: Iterable = pool.imap(_render_chunk, tasks)
+            results: Iterable = _watched(pool.imap(_render_chunk, tasks), pool)
         else:
             _setup(spec)
             results = map(_render_chunk, tasks)
@@ -661,6 +682,8 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
             pool = None
     except KeyboardInterrupt:
         interrupted = True
+    except _WorkerLost:
+        interrupted, stopped = True, "一个工作进程意外退出（可能是内存不足或被系统结束），其余的未生成"
     finally:
         stop_workers(pool)
         printer.abort()
@@ -675,7 +698,8 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
     done = sorted(printer.done, key=lambda fp: (fp[0].name != PRINT_FILE, natural_key(fp[0].name)))
     pages = sum(n for p, n in done if p.name == PRINT_FILE) if opts.merge else sum(n for _, n in done)
     letters = sum(1 for o in outcomes.values() if o.ok and not o.resumed)
-    return RunResult(outcomes, [p for p, _ in done], pages, letters, time.perf_counter() - started, interrupted)
+    return RunResult(outcomes, [p for p, _ in done], pages, letters, time.perf_counter() - started, interrupted,
+                     stopped)
 
 
 def _warm(job: Job) -> None:
@@ -707,11 +731,12 @@ class Report:
     errors: list[tuple[int, str]]              # (line, message) of the first bad rows
     interrupted: bool = False
     template: str = ""
+    stopped: str = ""                          # why the run stopped early, when not by Ctrl-C
 
     @property
     def exit_code(self) -> int:
-        """0 every row ok, 1 some rows failed, 130 interrupted."""
-        if self.interrupted:
+        """0 every row ok, 1 some rows failed (or the run stopped early), 130 interrupted by Ctrl-C."""
+        if self.interrupted and not self.stopped:
             return 130
         return 1 if self.rows.get("error") else 0
 
@@ -721,7 +746,7 @@ class Report:
                 "resumed": self.resumed, "failed_units": self.failed_units,
                 "print_files": [str(p) for p in self.print_files], "print_pages": self.print_pages,
                 "seconds": round(self.seconds, 3), "exit_code": self.exit_code, "template": self.template,
-                "interrupted": self.interrupted}
+                "interrupted": self.interrupted, "stopped": self.stopped}
 
 
 def write_manifest(path: Path, entries: Iterable[tuple]) -> dict[str, int]:
@@ -975,7 +1000,7 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
     errors += [(min(u.lines), blocked[u.key]) for u in ledger.units.values() if u.key in blocked and not u.errors]
     return Report(manifest, counts, result.letters, sum(1 for o in done.values() if o.resumed),
                   len(blocked), print_files, result.print_pages, result.seconds, errors[:50],
-                  result.interrupted, tpl.id)
+                  result.interrupted, tpl.id, result.stopped)
 
 
 # --------------------------------------------------------------------------- #
@@ -1067,4 +1092,4 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
     errors = [(r[0], r[4]) for k, r in sorted(manifest_rows.items()) if r[1] == "error"][:50]
     resumed = sum(1 for o in result.outcomes.values() if o.resumed)
     return Report(manifest, counts, result.letters, resumed, failed, result.print_files, result.print_pages,
-                  result.seconds, errors, result.interrupted, tpl.id)
+                  result.seconds, errors, result.interrupted, tpl.id, result.stopped)

@@ -69,7 +69,10 @@ def _report(report, as_json: bool, what: str, rows_of: str = "台账") -> None:
         for p in report.print_files:
             console.print(f"打印文件 {p}", highlight=False, markup=False)
         console.print(f"清单 {report.manifest}", highlight=False, markup=False)
-        if report.interrupted:
+        if report.stopped:
+            err.print(f"[red]已停止[/]：{esc(report.stopped)}。已写出的文件都是完整的；"
+                      "加 --resume 重新运行可从中断处继续。", highlight=False)
+        elif report.interrupted:
             err.print("[yellow]已中断[/]：没有写出不完整的文件；加 --resume 重新运行可从中断处继续。", highlight=False)
     if report.exit_code:
         raise typer.Exit(report.exit_code)

@@ -363,6 +363,44 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     assert len(PdfReader(str(out / "print.pdf")).pages) >= 400
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finding worker processes needs Linux /proc")
+def test_a_worker_that_dies_stops_the_run_instead_of_hanging(tmp_path):
+    # multiprocessing.Pool would wait forever for the chunk a killed worker held (out of memory, kill -9).
+    maker = SHARED / "bench" / "make_ledger.py"
+    if not maker.is_file():
+        pytest.skip("make_ledger.py not beside the repo")
+    ledger = tmp_path / "l.csv"
+    subprocess.run([sys.executable, str(maker), "--units", "400", "--out", str(ledger)], check=True, timeout=120)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(ledger), "--out", str(out),
+           "--as-of", "2026-12-31", "--jobs", "2"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        state = out / ".docgen-batch-state.jsonl"
+        deadline = time.time() + 60
+        while time.time() < deadline and not (state.is_file() and state.stat().st_size):
+            time.sleep(0.02)
+        children = set()
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            children |= {int(c) for c in (task / "children").read_text().split()}
+        assert children, "the run has worker processes"
+        os.kill(min(children), signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    err = err.decode()
+    assert proc.returncode == 1, err[-500:]
+    assert "工作进程意外退出" in err and "--resume" in err
+    assert not list(out.glob(".*.part"))
+    rows = read_manifest(out / "manifest.csv")
+    assert any(r["status"] == "error" and "中断" in r["message"] for r in rows)
+    r = subprocess.run(cmd + ["--resume", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-500:]
+    assert json.loads(r.stdout)["resumed"] >= 1
+
+
 def test_final_notice_with_contract_late_fee(tmp_path):
     ledger = small_ledger(tmp_path, units=2)
     out = tmp_path / "out"
