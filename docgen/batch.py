@@ -43,7 +43,7 @@ from .library import Library, Template
 from .profile import Profile, load_profile
 from .readers import read_table
 from .render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
-from .script import convert_document, for_profile as script_for_profile
+from .script import convert_document, convert_docx, for_profile as script_for_profile
 from .typography import fontset
 from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
 from .writers.docx import DocxFonts, write_docx
@@ -214,8 +214,6 @@ def _failure(e: Exception) -> str:
 
 def _render_word_chunk(jobs: list[Job]) -> list[Outcome]:
     """Render one chunk of a Word template: DOCX by docxtpl, PDF by one LibreOffice run for the chunk."""
-    from .script import convert_docx
-
     st = _STATE
     outcomes: list[Outcome] = []
     made: list[tuple[Job, Path]] = []

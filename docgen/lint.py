@@ -309,8 +309,7 @@ class _Linter:
             except TemplateError as e:
                 self.add(self.yml, line, e.message, e.expected or "", "schema")
                 continue
-            names = meta.find_undeclared_variables(_CHECK_ENV.parse("{{ " + check.rule + " }}"))
-            names |= meta.find_undeclared_variables(_CHECK_ENV.parse(check.message))
+            names = check.names() | meta.find_undeclared_variables(_CHECK_ENV.parse(check.message))
             for name in sorted(names - declared):
                 close = difflib.get_close_matches(name, sorted(declared), n=1)
                 self.add(self.yml, line, f"checks 第 {i + 1} 条用了未声明的字段「{name}」",
@@ -383,8 +382,7 @@ class _Linter:
                          f"应为{e.expected}" if e.expected else "", "sample")
                 values[f.name] = example_value(f) if f.type != "list" else []
         for i, check in self.checks:
-            names = meta.find_undeclared_variables(_CHECK_ENV.parse("{{ " + check.rule + " }}"))
-            if all(values.get(n) not in (None, "", []) for n in names):
+            if all(values.get(n) not in (None, "", []) for n in check.names()):
                 try:       # with every field it names filled in, a rule must evaluate
                     check._fn(**values)
                 except Exception as e:  # noqa: BLE001 - reported, not raised

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, UndefinedError
+from jinja2 import TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import formatting as fmt
@@ -122,6 +122,10 @@ class Check:
             raise TemplateError(f"checks 第 {n} 条有语法错误：{e.message}", file=where,
                                 field="checks", expected="Jinja 表达式，如 end_date >= start_date") from None
         return cls(rule=rule, message=str(spec["message"]), field=spec.get("field"), _fn=fn)
+
+    def names(self) -> set[str]:
+        """The names the rule reads (lint checks they are declared fields)."""
+        return meta.find_undeclared_variables(_CHECK_ENV.parse("{{ " + self.rule + " }}"))
 
     def explain(self, values: dict) -> str:
         """The message, with any {{ field }} in it filled from the data."""

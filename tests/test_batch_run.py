@@ -324,21 +324,27 @@ def test_joiner_rejects_foreign_pdfs(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
+def _start_400_unit_run(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, list[str], Path]:
+    """Start `docgen dunning` on a 400-unit ledger in its own process group; return once letters are coming."""
     maker = SHARED / "bench" / "make_ledger.py"
     if not maker.is_file():
         pytest.skip("make_ledger.py not beside the repo")
     ledger = tmp_path / "l.csv"
     subprocess.run([sys.executable, str(maker), "--units", "400", "--out", str(ledger)], check=True, timeout=120)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(ledger), "--out", str(out), "--as-of", "2026-12-31",
-           "--merge", "--jobs", "2"]
+    cmd = [sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(ledger), "--out", str(out),
+           "--as-of", "2026-12-31", "--jobs", "2", *options]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     state = out / ".docgen-batch-state.jsonl"     # a line per letter the run has taken stock of
     deadline = time.time() + 60
     while time.time() < deadline and not (state.is_file() and state.stat().st_size):
         time.sleep(0.02)
+    return proc, cmd, out
+
+
+def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
+    proc, cmd, out = _start_400_unit_run(tmp_path, "--merge")
     os.killpg(proc.pid, signal.SIGINT)       # what the terminal does on Ctrl-C
     try:
         _, err = proc.communicate(timeout=60)
@@ -366,21 +372,8 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finding worker processes needs Linux /proc")
 def test_a_worker_that_dies_stops_the_run_instead_of_hanging(tmp_path):
     # multiprocessing.Pool would wait forever for the chunk a killed worker held (out of memory, kill -9).
-    maker = SHARED / "bench" / "make_ledger.py"
-    if not maker.is_file():
-        pytest.skip("make_ledger.py not beside the repo")
-    ledger = tmp_path / "l.csv"
-    subprocess.run([sys.executable, str(maker), "--units", "400", "--out", str(ledger)], check=True, timeout=120)
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-c", "from docgen.cli import main; main()", "dunning", str(ledger), "--out", str(out),
-           "--as-of", "2026-12-31", "--jobs", "2"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc, cmd, out = _start_400_unit_run(tmp_path)
     try:
-        state = out / ".docgen-batch-state.jsonl"
-        deadline = time.time() + 60
-        while time.time() < deadline and not (state.is_file() and state.stat().st_size):
-            time.sleep(0.02)
         children = set()
         for task in Path(f"/proc/{proc.pid}/task").iterdir():
             children |= {int(c) for c in (task / "children").read_text().split()}
