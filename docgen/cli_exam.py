@@ -72,36 +72,61 @@ def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件�
 def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.json。"),
           responses: Path = typer.Argument(..., help="答卷表（CSV 或 XLSX）：每人一行，姓名、版本、每题一列。"),
           out: Path = typer.Option(..., "--out", "-o", help="输出文件夹。"),
-          pass_mark: str = typer.Option("70", "--pass-mark", help="及格线（百分制，默认 70）。"),
-          partial: str = typer.Option("none", "--partial",
-                                      help="多选题计分：none 全对才得分（默认）；half 少选得一半；ratio 少选按选对比例得分。错选一律 0 分。"),
+          pass_mark: Optional[str] = typer.Option(None, "--pass-mark",
+                                                  help="及格线（百分制）；默认用组卷时记在 key.json 中的及格线（旧 key.json 为 70）。"),
+          partial: Optional[str] = typer.Option(None, "--partial",
+                                                help="多选题计分：none 全对才得分；half 少选得一半；ratio 少选按选对比例得分；错选一律 0 分。默认用 key.json 中的规则。"),
+          missing_as_blank: bool = typer.Option(False, "--missing-as-blank",
+                                                help="答卷表缺少某题的列时按未作答计（默认报错、不评分）。"),
           sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX 的工作表名（默认第一个）。"),
           title: str = typer.Option("考试成绩分析报告", "--title", help="报告标题。"),
           profile: Optional[Path] = ProfileOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出汇总结果。")):
-    """评分：客观题自动判分、主观题读取得分列；输出成绩表、试题分析（难度、区分度、KR-20）和 PDF 报告。"""
+    """评分：客观题自动判分、主观题读取得分列；输出成绩表、试题分析（难度、区分度、点二列、α）、问题清单和 PDF 报告。
+
+    退出码：0 全部按所填内容评分；1 有行未评分或有答案无法识别（见 problems.csv）；2 答案、答卷表或参数有错。"""
     from .exam.api import grade_exam
     try:
         res, files = grade_exam(key, responses, out, pass_mark=pass_mark, partial=partial, sheet=sheet,
-                                title=title, profile_path=profile)
+                                title=title, profile_path=profile, missing_as_blank=missing_as_blank)
     except DocgenError as e:
         fail(e)
     s = res.summary()
     if as_json:
         print(json.dumps({"summary": s, "errors": [e.describe() for e in res.errors],
-                          "unused_columns": res.unused_columns, "written": [str(f) for f in files]},
-                         ensure_ascii=False, indent=1))
+                          "unreadable": [{"row": u.line, "name": u.name, "id": u.id, "number": u.number,
+                                          "column": u.column, "value": u.raw, "reason": u.reason}
+                                         for u in res.unreadable],
+                          "absent": [{"row": c.line, "name": c.name} for c in res.absent],
+                          "notices": res.notices, "unused_columns": res.unused_columns,
+                          "written": [str(f) for f in files]}, ensure_ascii=False, indent=1))
     else:
+        for n in res.notices:
+            err.print("[yellow]注意：[/]" + esc(n), highlight=False, soft_wrap=True)
+        if res.unused_columns:
+            err.print("[yellow]注意：[/]答卷表中这些列不是题目，未使用：" + esc("、".join(f"「{h}」" for h in res.unused_columns)),
+                      highlight=False, soft_wrap=True)
         for e in res.errors[:20]:
             err.print(f"[red]未评分：[/]{esc(e.describe())}", highlight=False, soft_wrap=True)
         if len(res.errors) > 20:
-            err.print(f"……另有 {len(res.errors) - 20} 行错误", highlight=False)
-        if res.unused_columns:
-            err.print("[yellow]未使用的列：[/]" + esc("、".join(res.unused_columns)), highlight=False)
+            err.print(f"……另有 {len(res.errors) - 20} 行未评分，全部见 problems.csv", highlight=False)
+        bad = res.unreadable
+        for u in bad[:20]:
+            err.print(f"[red]无法识别：[/]{esc(f'第 {u.line} 行 {u.name}，第 {u.number} 题（{u.id}）「{u.raw}」：{u.reason}，按 0 分计')}",
+                      highlight=False, soft_wrap=True)
+        if len(bad) > 20:
+            err.print(f"……另有 {len(bad) - 20} 个答案无法识别，全部见 problems.csv", highlight=False)
+        if res.absent:
+            err.print(f"缺考 {len(res.absent)} 人（没有任何作答，不计入统计）：" + esc("、".join(c.name for c in res.absent)),
+                      highlight=False, soft_wrap=True)
         for f in files:
             console.print(f"已生成 {f}", highlight=False, markup=False)
         if s["candidates"]:
             console.print(f"{s['candidates']} 人参加，平均 {s['mean']} 分，及格 {s['passed']} 人（{s['pass_rate']}%），"
-                          f"KR-20 = {s['kr20'] if s['kr20'] is not None else '无法计算'}。", highlight=False, markup=False)
-    if res.errors:
+                          f"α = {s['alpha'] or '无法计算'}，需复核的试题 {len({f['id'] for f in s['flags']})} 道。",
+                          highlight=False, markup=False)
+        if not res.complete:
+            err.print(f"[red]有 {len(res.errors)} 行未评分、{len(bad)} 个答案无法识别[/]，详见 problems.csv 和报告第六部分。",
+                      highlight=False)
+    if not res.complete:
         raise typer.Exit(1)

@@ -53,7 +53,7 @@ def test_files_and_key_follow_every_shuffle(built, name):
         for kind in ("paper", "key"):
             assert (out / f"{kind}-{v}.pdf").is_file() and (out / f"{kind}-{v}.docx").is_file()
         assert (out / f"sheet-{v}.pdf").is_file()
-    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))["versions"]
     bank = load_bank(src).by_id()
     assert sorted(key) == ["A", "B"]
     for v, entries in key.items():
@@ -79,7 +79,7 @@ def test_files_and_key_follow_every_shuffle(built, name):
 
 @pytest.mark.parametrize("name", ["bank.gift", "bank.txt", "bank.xlsx"])
 def test_versions_differ(built, name):
-    key = json.loads((built[name][1] / "key.json").read_text(encoding="utf-8"))
+    key = json.loads((built[name][1] / "key.json").read_text(encoding="utf-8"))["versions"]
     a = [(e["id"], e["options"]) for e in key["A"]]
     b = [(e["id"], e["options"]) for e in key["B"]]
     assert a != b
@@ -198,7 +198,7 @@ sections:
 def test_sample_spec_selection(sample_build):
     out, res = sample_build
     bank = load_bank("sample").by_id()
-    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))["versions"]
     assert sorted(key) == ["A", "B", "C"]
     a = key["A"]
     assert Counter(e["type"] for e in a) == {"single": 20, "multiple": 10, "truefalse": 10, "blank": 5, "short": 2}
@@ -265,7 +265,7 @@ def test_paper_graded_end_to_end(tmp_path, sources):
     from docgen.exam.grade import grade
     out = tmp_path / "o"
     build_exam(sources / "bank.xlsx", out, versions=2, seed=9, fmt="pdf")
-    key = json.loads((out / "key.json").read_text(encoding="utf-8"))
+    key = json.loads((out / "key.json").read_text(encoding="utf-8"))["versions"]
     ids = [e["id"] for e in key["A"]]
     rows = [["姓名", "版本"] + ids]
     for v in ("A", "B"):
@@ -337,7 +337,7 @@ questions:
         for s in ("吉𠮷", "<b>&\"'</b>", "**不是粗体**", ":blank", "回覆業主：請稍候", "<script>", "1,409.50"):
             assert s in text, (v, s)
         assert s in docx_text(tmp_path / "o" / f"paper-{v}.docx")
-    key = json.loads((tmp_path / "o" / "key.json").read_text(encoding="utf-8"))
+    key = json.loads((tmp_path / "o" / "key.json").read_text(encoding="utf-8"))["versions"]
     # an option naming others by letter freezes the order; the answer letter stays B in every version
     assert all(e["options"][0] == "A 和 B 都对" and e["answer"] == "B" for v in key for e in key[v] if e["id"] == "H1")
     mod = pdfcheck()

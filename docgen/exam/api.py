@@ -60,12 +60,15 @@ def build_exam(bank_path: Path | str, out: Path, *, spec_path: Path | None = Non
     return BuildResult(papers, files, papers[0].seed)
 
 
-def grade_exam(key_path: Path, responses: Path, out: Path, *, pass_mark: Decimal | int | str = 70,
-               partial: str = "none", sheet: str | None = None, title: str = "考试成绩分析报告",
-               profile_path: Path | None = None) -> tuple[GradeResult, list[Path]]:
-    """Grade responses against key.json and write the score list, item analysis and report into out/."""
+def grade_exam(key_path: Path, responses: Path, out: Path, *, pass_mark: Decimal | int | str | None = None,
+               partial: str | None = None, sheet: str | None = None, title: str = "考试成绩分析报告",
+               profile_path: Path | None = None, missing_as_blank: bool = False) -> tuple[GradeResult, list[Path]]:
+    """Grade responses against key.json and write the score lists, item analysis, problems and report into out/.
+
+    pass_mark and partial default to the settings stored in key.json at build time."""
     from ..typography import fontset
-    res = grade(key_path, responses, pass_mark=pass_mark, partial=partial, sheet=sheet)
+    res = grade(key_path, responses, pass_mark=pass_mark, partial=partial, sheet=sheet,
+                missing_as_blank=missing_as_blank)
     profile = load_profile(profile_path)
     files = write_reports(res, out, title=title, org_name=_org_name(profile), fonts=fontset(profile.fonts))
     return res, files

@@ -60,6 +60,7 @@ class Spec:
     shuffle_options: bool = True
     pass_mark: Decimal = Decimal(70)
     source: str = ""
+    partial: str = "none"           # multiple choice with some right and none wrong: none | half | ratio
 
 
 @dataclass
@@ -90,6 +91,8 @@ class Item:
         """This item's entry in key.json."""
         entry = {"id": self.question.id, "number": self.number, "section": section, "type": self.question.type,
                  "points": points_json(self.points), "options": self.options, "answer": self.answer()}
+        if self.question.tags:
+            entry["tags"] = list(self.question.tags)
         if self.question.type == "short" and self.question.scoring:
             entry["scoring"] = [{"point": s.text, "points": points_json(s.points) if s.points is not None else None}
                                 for s in self.question.scoring]
@@ -162,7 +165,7 @@ def load_spec(path: str | Path | None, bank: Bank) -> Spec:
 
 
 _SPEC_KEYS = {"title", "subtitle", "duration", "seal_line", "notes", "shuffle_questions", "shuffle_options",
-              "pass_mark", "sections"}
+              "pass_mark", "partial", "sections"}
 _SECTION_KEYS = {"type", "count", "points", "tags", "difficulty", "title", "instructions"}
 
 
@@ -242,10 +245,11 @@ def spec_from_mapping(data: dict, name: str = "spec") -> Spec:
         notes = data["notes"]
         spec.notes = [norm_text(n) for n in (notes if isinstance(notes, list) else [notes]) if norm_text(n)]
     if "pass_mark" in data:
-        try:
-            spec.pass_mark = Decimal(str(data["pass_mark"]))
-        except ArithmeticError:
-            raise DataError("及格线应为数字", file=name, field="pass_mark") from None
+        from .grade import check_pass_mark
+        spec.pass_mark = check_pass_mark(data["pass_mark"], "pass_mark", name)
+    if "partial" in data:
+        from .grade import check_partial
+        spec.partial = check_partial(data["partial"], "partial", name)
     return spec
 
 
@@ -363,8 +367,12 @@ def build_papers(bank: Bank, spec: Spec, *, versions: int = 2, seed: int | None 
 
 
 def key_json(papers: list[Paper]) -> str:
-    """key.json text: {"A": [entries in printed order], "B": […]}."""
-    return json.dumps({p.version: p.key() for p in papers}, ensure_ascii=False, indent=1)
+    """key.json text: the grading settings of the spec and {"A": [entries in printed order], "B": […]}."""
+    from .grade import KEY_FORMAT
+    spec = papers[0].spec
+    data = {"format": KEY_FORMAT, "pass_mark": points_json(spec.pass_mark), "partial": spec.partial,
+            "full_marks": points_json(papers[0].total), "versions": {p.version: p.key() for p in papers}}
+    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 __all__ = ["Spec", "SectionSpec", "Paper", "Section", "Item", "load_spec", "spec_from_mapping", "select",

@@ -1,14 +1,9 @@
-"""Grading: score responses against key.json, pass/fail, class statistics and item analysis.
+"""Grading: read key.json, read each answer as typed, score it, and collect every row's outcome.
 
-Formulas (also in docs/exam.md):
-
-* item difficulty p = mean score on the item / its points (for a right/wrong item: the share right);
-* discrimination D = p_upper − p_lower, where the upper and lower groups are the top and bottom
-  27 % of candidates by total score (g = round(0.27·N), at least 1; ties keep the file order);
-* KR-20 over the objective items scored right (full points) / wrong:
-  k/(k−1) · (1 − Σ p·q / σ²), σ² the population variance of each candidate's number right.
-
-Statistics are computed exactly (fractions) and rounded half up to three decimals for output.
+Reading the sheet's columns is in :mod:`.sheet`; the statistics (difficulty, discrimination,
+point-biserial, Cronbach's α, KR-20, flags) are in :mod:`.stats`; formulas are in docs/exam.md.
+Nothing is dropped silently: a row that cannot be graded, an answer that cannot be read, an
+absent candidate and a column that matches nothing are all kept and reported.
 """
 from __future__ import annotations
 
@@ -17,20 +12,20 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
 from ..readers import read_table
 from .bank import LETTERS, OBJECTIVE, TYPES, parse_bool
+from .sheet import (RawAnswer, SheetPlan, candidate_key, cell, missing_message, plan_columns, row_answers,
+                    row_version)
+from .stats import Analysis, analyse, group_size, r, summary  # noqa: F401  (group_size: public)
 
 PARTIAL_RULES = ("none", "half", "ratio")
-GROUP_SHARE = Fraction(27, 100)
-_NAME_COLS = ("姓名", "name", "考生", "考生姓名")
-_STAFF_COLS = ("工号", "staff_id", "employee_id", "员工编号")
-_DEPT_COLS = ("部门", "department", "dept")
-_VERSION_COLS = ("版本", "卷别", "试卷", "version", "paper", "卷")
+DEFAULT_PASS_MARK = Decimal(70)
+DEFAULT_PARTIAL = "none"
+KEY_FORMAT = "docgen-exam-key/2"
 
 
 @dataclass
@@ -43,14 +38,44 @@ class KeyItem:
     answer: Any
     number: int
     section: int = 1
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Key:
+    """key.json: every version's items plus the grading settings chosen at build time."""
+    versions: dict[str, list[KeyItem]]
+    pass_mark: Decimal = DEFAULT_PASS_MARK
+    partial: str = DEFAULT_PARTIAL
+    settings_stored: bool = True            # False: an old key.json without settings (defaults apply)
 
 
 def _dec(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
-    """Read and check key.json: {version: [entries in printed order]}."""
+def check_pass_mark(value: Any, field_name: str, file: str | None = None) -> Decimal:
+    """A pass mark on the percent scale, 0 < x ≤ 100."""
+    try:
+        d = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DataError(f"及格线「{value}」不是数字", file=file, field=field_name) from None
+    if not d.is_finite() or not 0 < d <= 100:
+        raise DataError(f"及格线 {value} 超出范围", file=file, field=field_name, expected="0 到 100 之间（百分制）")
+    return d
+
+
+def check_partial(value: Any, field_name: str, file: str | None = None) -> str:
+    """A multiple-choice partial-credit rule: none, half or ratio."""
+    if value not in PARTIAL_RULES:
+        raise DataError(f"未知的多选题计分规则「{value}」", file=file, field=field_name, expected="none、half 或 ratio")
+    return value
+
+
+def load_key_file(path: str | Path) -> Key:
+    """Read and check key.json: {"format", "pass_mark", "partial", "versions": {version: [entries]}}.
+
+    An old key.json (a bare {version: [entries]} mapping) is read too, with the default settings."""
     name = str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"), parse_float=Decimal)
@@ -58,8 +83,25 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
         raise DataError("答案文件不存在", file=name) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"不是有效的 JSON：{e}", file=name, expected="docgen exam build 生成的 key.json") from None
+    if isinstance(data, dict) and isinstance(data.get("versions"), dict):
+        key = Key(_load_versions(data["versions"], name))
+        if "pass_mark" in data:
+            key.pass_mark = check_pass_mark(data["pass_mark"], "pass_mark", name)
+        if "partial" in data:
+            key.partial = check_partial(data["partial"], "partial", name)
+        return key
+    return Key(_load_versions(data, name), settings_stored=False)
+
+
+def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
+    """Read and check key.json; the items of each version in printed order."""
+    return load_key_file(path).versions
+
+
+def _load_versions(data: Any, name: str) -> dict[str, list[KeyItem]]:
     if not isinstance(data, dict) or not data:
-        raise DataError("key.json 应是“版本: 题目列表”的映射", file=name, expected='{"A": [...], "B": [...]}')
+        raise DataError("key.json 应含“版本: 题目列表”的映射", file=name,
+                        expected='{"versions": {"A": [...], "B": [...]}, "pass_mark": 70}')
     out: dict[str, list[KeyItem]] = {}
     for version, entries in data.items():
         if not isinstance(entries, list) or not entries:
@@ -71,8 +113,13 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
                 t = e["type"]
                 if t not in TYPES:
                     raise ValueError(f"未知题型 {t}")
+                tags = e.get("tags") or []
+                if not isinstance(tags, list):
+                    raise ValueError("tags 应是列表")
                 item = KeyItem(str(e["id"]), t, _dec(e["points"]), list(e.get("options") or []), e.get("answer"),
-                               int(e.get("number", i)), int(e.get("section", 1)))
+                               int(e.get("number", i)), int(e.get("section", 1)), [str(x) for x in tags])
+                if not item.points.is_finite() or item.points <= 0:
+                    raise ValueError(f"分值 {item.points} 应为正数")
             except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
                 raise DataError(f"{where}格式不对：{exc}", file=name, field=version,
                                 expected="含 id、type、points、options、answer 的条目") from None
@@ -92,26 +139,100 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
         if len(set(ids)) != len(ids):
             raise DataError(f"版本 {version} 中题号重复", file=name, field=version)
         out[str(version)] = items
-    first = {it.id for it in next(iter(out.values()))}
+    first = {it.id: it for it in next(iter(out.values()))}
     for version, items in out.items():
-        if {it.id for it in items} != first:
+        if {it.id for it in items} != set(first):
             raise DataError(f"版本 {version} 的题目与其他版本不同", file=name, field=version,
                             expected="各版本是同一组题目的不同顺序")
+        for it in items:
+            if it.points != first[it.id].points or it.type != first[it.id].type:
+                raise DataError(f"题 {it.id} 在版本 {version} 中的题型或分值与其他版本不同", file=name, field=version,
+                                expected="各版本同一题的题型和分值相同")
     return out
 
 
-# ---------------------------------------------------------------- scoring one answer
+# ---------------------------------------------------------------- reading and scoring one answer
+
+@dataclass
+class Reading:
+    """One answer as read: value None when blank; problem set when it cannot be read (it then scores 0)."""
+    value: Any = None
+    problem: str = ""
+
+    @property
+    def blank(self) -> bool:
+        """Nothing was typed."""
+        return self.value is None and not self.problem
+
 
 def _norm(text: Any) -> str:
     s = unicodedata.normalize("NFKC", "" if text is None else str(text))
     return re.sub(r"\s+", "", s).strip("。.").casefold()
 
 
-def _letters(text: str) -> list[str] | None:
-    s = re.sub(r"[\s,，、;；/|]", "", unicodedata.normalize("NFKC", text)).upper()
-    if not s or any(c not in LETTERS for c in s):
-        return None
-    return sorted(set(s))
+_BRACKETS = "()[]【】〔〕<>《》"
+_LETTER_SEPARATORS = re.compile(r"[\s,、;/|.。:：]+")
+_BLANK_SEPARATORS = re.compile(r"[,、;|]")
+
+
+def _choice(item: KeyItem, text: str) -> Reading:
+    s = unicodedata.normalize("NFKC", text).upper()
+    s = "".join(ch for ch in s if ch not in _BRACKETS)
+    s = _LETTER_SEPARATORS.sub("", s)
+    if not s:
+        return Reading()
+    n = len(item.options) or len(LETTERS)
+    valid = LETTERS[:n]
+    bad = [c for c in s if c not in valid]
+    if bad:
+        if all(c in LETTERS for c in bad):
+            return Reading(problem=f"没有选项 {bad[0]}（本题为 A–{valid[-1]}）")
+        return Reading(problem="不是选项字母")
+    letters = sorted(set(s))
+    if item.type == "single" and len(letters) > 1:
+        return Reading(problem="单选题填了多个字母")
+    return Reading(letters)
+
+
+def split_blanks(text: str, n: int) -> list[str] | None:
+    """A multi-blank answer typed in one cell, split on ，,、;；| (or spaces); None if it is not n parts."""
+    s = unicodedata.normalize("NFKC", text).strip()
+    if n == 1:
+        return [s]
+    parts = [p.strip() for p in _BLANK_SEPARATORS.split(s)]
+    if len(parts) == n:
+        return parts
+    if len(parts) == 1:
+        words = s.split()
+        if len(words) == n:
+            return words
+    return None
+
+
+def read_answer(item: KeyItem, response: Any) -> Reading:
+    """Read a raw response the way an office types it (see docs/exam.md); unknown types keep the text."""
+    if isinstance(response, list):
+        if all(v is None or str(v).strip() == "" for v in response):
+            return Reading()
+    elif response is None or str(response).strip() == "":
+        return Reading()
+    if item.type in ("single", "multiple"):
+        return _choice(item, str(response).strip())
+    if item.type == "truefalse":
+        text = "".join(ch for ch in unicodedata.normalize("NFKC", str(response)) if ch not in _BRACKETS).strip()
+        try:
+            return Reading(parse_bool(text))
+        except ValueError:
+            return Reading(problem="不是对/错（对、错、√、×、T、F、是、否）")
+    if item.type == "blank":
+        n = len(item.answer)
+        if isinstance(response, list):
+            return Reading(["" if v is None else str(v).strip() for v in response][:n] + [""] * (n - len(response)))
+        parts = split_blanks(str(response), n)
+        if parts is None:
+            return Reading(problem=f"本题有 {n} 个空，无法把答案分成 {n} 份（空与空之间用，或；分隔）")
+        return Reading(parts)
+    return Reading(response)
 
 
 def quantize(d: Decimal) -> Decimal:
@@ -121,18 +242,14 @@ def quantize(d: Decimal) -> Decimal:
 
 def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     """Points earned on one objective item for a raw response (blank → 0; unreadable → 0)."""
-    if response is None or str(response).strip() == "":
+    got = read_answer(item, response)
+    if got.value is None:
         return Decimal(0)
-    text = str(response).strip()
     if item.type == "single":
-        got = _letters(text)
-        return item.points if got == [item.answer] else Decimal(0)
+        return item.points if got.value == [item.answer] else Decimal(0)
     if item.type == "multiple":
-        got = _letters(text)
-        if not got:
-            return Decimal(0)
         right = set(item.answer)
-        chosen = set(got)
+        chosen = set(got.value)
         if chosen == right:
             return item.points
         if chosen - right or partial == "none":
@@ -141,12 +258,9 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
             return quantize(item.points / 2)
         return quantize(item.points * len(chosen) / len(right))
     if item.type == "truefalse":
-        try:
-            return item.points if parse_bool(text) == item.answer else Decimal(0)
-        except ValueError:
-            return Decimal(0)
+        return item.points if got.value == item.answer else Decimal(0)
     if item.type == "blank":
-        parts = [str(x) for x in response] if isinstance(response, list) else re.split(r"[;；|]", text)
+        parts = got.value
         n = len(item.answer)
         right = sum(1 for i, accepted in enumerate(item.answer)
                     if i < len(parts) and _norm(parts[i]) and _norm(parts[i]) in {_norm(a) for a in accepted})
@@ -154,17 +268,51 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     raise ValueError(f"{item.type} 不是客观题")
 
 
-# ---------------------------------------------------------------- reading responses
+_PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_score(value: Any, item: KeyItem, file: str, line: int, column: str) -> Decimal:
+    """A marker's score for a subjective item: a plain number from 0 to the item's points (8, 8.5, 8分)."""
+    expected = f"0 到 {item.points} 之间的分数，如 8 或 8.5"
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        d = Decimal(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("分").strip()
+        if not _PLAIN_NUMBER.match(text):
+            raise DataError(f"主观题得分「{value}」不是数字", file=file, row=line, field=column, expected=expected)
+        d = Decimal(text)
+    if not d.is_finite():
+        raise DataError(f"主观题得分「{value}」不是数字", file=file, row=line, field=column, expected=expected)
+    if d < 0 or d > item.points:
+        raise DataError(f"主观题得分 {value} 超出范围", file=file, row=line, field=column, expected=expected)
+    return d
+
+
+# ---------------------------------------------------------------- one row
+
+@dataclass
+class Unreadable:
+    """An answer that could not be read as typed; it scored 0."""
+    line: int
+    name: str
+    staff_id: str
+    version: str
+    id: str
+    number: int
+    column: str
+    raw: str
+    reason: str
+
 
 @dataclass
 class Candidate:
-    """One graded response row."""
+    """One row of the answers sheet: graded, absent (缺考) or rejected (not graded, with the error)."""
     line: int
     name: str
     staff_id: str
     department: str
     version: str
-    scores: dict[str, Decimal | None]       # by question id; None: subjective item not graded
+    scores: dict[str, Decimal | None]       # by question id; None: not graded (subjective unmarked, no column)
     objective: Decimal = Decimal(0)
     subjective: Decimal = Decimal(0)
     total: Decimal = Decimal(0)
@@ -172,294 +320,227 @@ class Candidate:
     percent: Decimal = Decimal(0)
     passed: bool = False
     rank: int = 0
+    status: str = "graded"                  # graded | absent | rejected
+    error: DataError | None = None
+    unreadable: list[Unreadable] = field(default_factory=list)
+    choices: dict[str, Any] = field(default_factory=dict)   # choice/true-false id → first-version option indexes
+    blanks: set[str] = field(default_factory=set)           # ids answered with nothing
 
     @property
     def ungraded(self) -> list[str]:
-        """Ids of subjective items without a score."""
+        """Ids of items without a score (subjective not marked, or no column with --missing-as-blank)."""
         return [k for k, v in self.scores.items() if v is None]
 
+    def result_text(self) -> str:
+        """及格, 不及格, 缺考 or 未评分."""
+        if self.status == "absent":
+            return "缺考"
+        if self.status == "rejected":
+            return "未评分"
+        return "及格" if self.passed else "不及格"
 
-@dataclass
-class ItemStat:
-    """Item analysis for one question."""
-    id: str
-    number: int
-    type: str
-    points: Decimal
-    n: int
-    mean: Fraction | None
-    p: Fraction | None
-    p_upper: Fraction | None
-    p_lower: Fraction | None
-    d: Fraction | None
 
-    def verdict(self) -> str:
-        """Ebel's reading of D: ≥0.40 优良, 0.30–0.39 良好, 0.20–0.29 尚可（宜修改）, <0.20 差（宜修改或淘汰）."""
-        if self.d is None:
-            return ""
-        if self.d >= Fraction(2, 5):
-            return "优良"
-        if self.d >= Fraction(3, 10):
-            return "良好"
-        if self.d >= Fraction(1, 5):
-            return "尚可，宜修改"
-        return "差，宜修改或淘汰"
+def _option_maps(key: dict[str, list[KeyItem]]) -> dict[str, dict[str, list[int]]]:
+    """Per version and question, printed option i → its index in the first version's order (matched by text)."""
+    first = {it.id: it for it in next(iter(key.values()))}
+    out: dict[str, dict[str, list[int]]] = {}
+    for v, items in key.items():
+        out[v] = {}
+        for it in items:
+            if it.type not in ("single", "multiple"):
+                continue
+            pool = list(first[it.id].options)
+            mapping = []
+            for text in it.options:
+                j = next((j for j, t in enumerate(pool) if t == text and j not in mapping), len(mapping))
+                mapping.append(j)
+            out[v][it.id] = mapping
+    return out
 
+
+def _grade_row(line: int, values: dict, file: str, plan: SheetPlan, key: Key, partial: str,
+               pass_mark: Decimal, option_maps) -> Candidate:
+    versions = list(key.versions)
+    name, staff, dept = cell(values, plan.name_col), cell(values, plan.staff_col), cell(values, plan.dept_col)
+    cand = Candidate(line, name, staff, dept, cell(values, plan.version_col), {})
+    if not name:
+        raise DataError("缺少考生姓名", file=file, row=line, field=plan.name_col)
+    cand.version = version = row_version(values, plan, versions, file, line)
+    items = key.versions[version]
+    answers: dict[str, RawAnswer] = row_answers(values, version, items, plan, file, line)
+    cand.full = sum((i.points for i in items), Decimal(0))
+    if all(a.blank for a in answers.values()):
+        cand.status = "absent"
+        return cand
+    for item in items:
+        raw = answers[item.id]
+        if not raw.has_column:
+            cand.scores[item.id] = None
+            continue
+        if item.type == "short":
+            if raw.blank:
+                cand.scores[item.id] = None
+                cand.blanks.add(item.id)
+            else:
+                s = parse_score(raw.value, item, file, line, raw.column)
+                cand.scores[item.id] = s
+                cand.subjective += s
+            continue
+        got = read_answer(item, raw.value)
+        if got.problem:
+            shown = "；".join("" if v is None else str(v) for v in raw.value) if isinstance(raw.value, list) \
+                else str(raw.value)
+            cand.unreadable.append(Unreadable(line, name, staff, version, item.id, item.number, raw.column,
+                                              shown, got.problem))
+            cand.choices[item.id] = "?"
+        elif got.blank:
+            cand.blanks.add(item.id)
+            cand.choices[item.id] = None
+        elif item.type in ("single", "multiple"):
+            cand.choices[item.id] = frozenset(option_maps[version][item.id][LETTERS.index(x)] for x in got.value)
+        elif item.type == "truefalse":
+            cand.choices[item.id] = frozenset([0 if got.value else 1])
+        s = score_item(item, raw.value, partial)
+        cand.scores[item.id] = s
+        cand.objective += s
+    cand.total = cand.objective + cand.subjective
+    cand.percent = (cand.total * 100 / cand.full).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    cand.passed = cand.percent >= pass_mark
+    return cand
+
+
+# ---------------------------------------------------------------- the whole sheet
 
 @dataclass
 class GradeResult:
     """Everything grading produced."""
     key_file: str
     responses_file: str
-    candidates: list[Candidate]
+    candidates: list[Candidate]             # graded rows, sheet order (the statistics are over these)
     errors: list[DataError]
-    items: list[ItemStat]
-    kr20: Fraction | None
+    items: list                             # stats.ItemStat per question, first version's order
+    kr20: Any
     kr20_k: int
     pass_mark: Decimal
     partial: str
     order: list[KeyItem]                    # the first version's items: the report's question order
     unused_columns: list[str] = field(default_factory=list)
+    rows: list[Candidate] = field(default_factory=list)       # every row in sheet order: graded, absent, rejected
+    notices: list[str] = field(default_factory=list)          # settings used, overrides, missing columns
+    analysis: Analysis | None = None
+    missing_columns: str = ""                                 # questions graded as blank (--missing-as-blank)
+
+    @property
+    def absent(self) -> list[Candidate]:
+        """Rows with a name and no answer at all (缺考)."""
+        return [c for c in self.rows if c.status == "absent"]
+
+    @property
+    def rejected(self) -> list[Candidate]:
+        """Rows that could not be graded."""
+        return [c for c in self.rows if c.status == "rejected"]
+
+    @property
+    def unreadable(self) -> list[Unreadable]:
+        """Answers that could not be read as typed (each scored 0)."""
+        return [u for c in self.candidates for u in c.unreadable]
+
+    @property
+    def complete(self) -> bool:
+        """Every row and every answer was graded as typed (exit code 0)."""
+        return not self.errors and not self.unreadable
 
     def summary(self) -> dict:
-        """Class figures: count, mean, SD, range, median, pass rate (percent scale), KR-20."""
-        n = len(self.candidates)
-        pcts = [Fraction(c.total) * 100 / Fraction(c.full) for c in self.candidates]
-        out: dict[str, Any] = {"candidates": n, "errors": len(self.errors), "pass_mark": str(self.pass_mark),
-                               "partial": self.partial, "full_marks": str(self.order_total())}
-        if n:
-            mean = sum(pcts) / n
-            var = sum((x - mean) ** 2 for x in pcts) / n
-            srt = sorted(pcts)
-            median = srt[n // 2] if n % 2 else (srt[n // 2 - 1] + srt[n // 2]) / 2
-            passed = sum(1 for c in self.candidates if c.passed)
-            out.update({"mean": r(mean, 1), "sd": r(Fraction(_sqrt(var)), 1), "max": r(max(pcts), 1),
-                        "min": r(min(pcts), 1), "median": r(median, 1), "passed": passed,
-                        "pass_rate": r(Fraction(passed * 100, n), 1),
-                        "mean_total": r(sum(Fraction(c.total) for c in self.candidates) / n, 2),
-                        "ungraded_candidates": sum(1 for c in self.candidates if c.ungraded)})
-        out["kr20"] = r(self.kr20, 3) if self.kr20 is not None else None
-        out["kr20_items"] = self.kr20_k
-        return out
+        """Class figures: count, mean, SD, range, median, pass rate (percent scale), α, KR-20, SEM."""
+        return summary(self)
 
     def order_total(self) -> Decimal:
         """Full marks of the paper."""
         return sum((i.points for i in self.order), Decimal(0))
 
 
-def _sqrt(x: Fraction) -> Decimal:
-    return Decimal(x.numerator).sqrt() / Decimal(x.denominator).sqrt() if x else Decimal(0)
-
-
-def r(x: Fraction | Decimal | None, places: int) -> str | None:
-    """A statistic rounded half up to `places` decimals, as text (None stays None)."""
-    if x is None:
-        return None
-    d = Decimal(x.numerator) / Decimal(x.denominator) if isinstance(x, Fraction) else Decimal(x)
-    return str(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
-
-
-def _find(headers: list[str], names: tuple[str, ...]) -> str | None:
-    low = {h.strip().lower(): h for h in headers}
-    for n in names:
-        if n.lower() in low:
-            return low[n.lower()]
-    return None
-
-
-_NUMBER_COL = re.compile(r"^(?:第)?(\d+)(?:题)?(?:[.\-_－](\d+))?$")
-
-
-def _column_plan(headers: list[str], key: dict[str, list[KeyItem]], used: set[str]):
-    """Map answer columns: (kind, ref, blank index) per header; kind 'id' or 'number'."""
-    ids = {it.id for it in next(iter(key.values()))}
-    plan: dict[str, tuple[str, str | int, int | None]] = {}
-    unused = []
-    for h in headers:
-        if h in used:
+def _mark_duplicates(rows: list[Candidate], file: str) -> None:
+    seen: dict[tuple[str, str], list[Candidate]] = {}
+    for c in rows:
+        if c.status != "rejected" and c.name:
+            seen.setdefault(candidate_key(c.staff_id, c.name, c.department), []).append(c)
+    for (kind, _), group in seen.items():
+        if len(group) < 2:
             continue
-        hs = h.strip()
-        if hs in ids:
-            plan[h] = ("id", hs, None)
-            continue
-        m = re.match(r"^(.+)[.\-_](\d+)$", hs)
-        if m and m.group(1) in ids:
-            plan[h] = ("id", m.group(1), int(m.group(2)) - 1)
-            continue
-        m = _NUMBER_COL.match(hs)
-        if m:
-            plan[h] = ("number", int(m.group(1)), int(m.group(2)) - 1 if m.group(2) else None)
-            continue
-        unused.append(h)
-    return plan, unused
+        who = f"工号 {group[0].staff_id}" if kind == "工号" else f"{group[0].name}（{group[0].department or '未填部门'}）"
+        lines = "、".join(f"第 {c.line} 行" for c in group)
+        for c in group:
+            c.status = "rejected"
+            c.error = DataError(f"同一考生（{who}）出现在 {lines}，这些行都未评分", file=file, row=c.line,
+                                field=kind, expected="每个考生一行；删去重复的一行，或改正工号")
 
 
-def _parse_score(value: Any, item: KeyItem, file: str, line: int, column: str) -> Decimal:
-    try:
-        d = _dec(str(value).strip().removesuffix("分"))
-    except InvalidOperation:
-        raise DataError(f"主观题得分「{value}」不是数字", file=file, row=line, field=column,
-                        expected=f"0 到 {item.points} 之间的分数") from None
-    if not d.is_finite() or d < 0 or d > item.points:
-        raise DataError(f"主观题得分 {value} 超出范围", file=file, row=line, field=column,
-                        expected=f"0 到 {item.points} 之间的分数")
-    return d
+def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decimal | int | str | None = None,
+          partial: str | None = None, sheet: str | None = None, missing_as_blank: bool = False) -> GradeResult:
+    """Score every response row; bad rows and unreadable answers are collected and reported, the rest graded.
 
-
-def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decimal | int | str = 70,
-          partial: str = "none", sheet: str | None = None) -> GradeResult:
-    """Score every response row; bad rows are collected as errors (named by line), the rest graded."""
-    if partial not in PARTIAL_RULES:
-        raise DataError(f"未知的多选题计分规则「{partial}」", field="--partial", expected="none、half 或 ratio")
-    try:
-        pass_mark = Decimal(str(pass_mark))
-    except InvalidOperation:
-        raise DataError(f"及格线「{pass_mark}」不是数字", field="--pass-mark") from None
-    if not 0 < pass_mark <= 100:
-        raise DataError(f"及格线 {pass_mark} 超出范围", field="--pass-mark", expected="0 到 100 之间（百分制）")
-    key = load_key(key_path)
-    versions = list(key)
-    by_number = {v: {it.number: it for it in items} for v, items in key.items()}
-    by_id = {v: {it.id: it for it in items} for v, items in key.items()}
+    pass_mark and partial default to the values stored in key.json; given here, they override it."""
+    notices: list[str] = []
+    key = load_key_file(key_path)
+    if not key.settings_stored:
+        notices.append(f"key.json 是旧格式，没有记录及格线和计分规则：按默认 {DEFAULT_PASS_MARK} 分及格、"
+                       "多选题全部选对才得分（可用 --pass-mark、--partial 指定）。")
+    if pass_mark is not None:
+        pm = check_pass_mark(pass_mark, "--pass-mark")
+        if key.settings_stored and pm != key.pass_mark:
+            notices.append(f"及格线按 --pass-mark {pm} 分，而不是 key.json 中组卷时定的 {key.pass_mark} 分。")
+        pass_mark = pm
+    else:
+        pass_mark = key.pass_mark
+    if partial is not None:
+        check_partial(partial, "--partial")
+        if key.settings_stored and partial != key.partial:
+            notices.append(f"多选题计分按 --partial {partial}，而不是 key.json 中组卷时定的 {key.partial}。")
+    else:
+        partial = key.partial
+    versions = list(key.versions)
     file = str(responses_path)
-    candidates: list[Candidate] = []
+    rows: list[Candidate] = []
     errors: list[DataError] = []
+    option_maps = _option_maps(key.versions)
+    missing_text = ""
     with read_table(responses_path, sheet=sheet, on_error="yield") as table:
-        headers = list(table.headers)
-        name_col = _find(headers, _NAME_COLS)
-        if not name_col:
-            raise DataError("答卷表缺少「姓名」列", file=file, row=table.header_line,
-                            expected="姓名、工号、部门、版本，以及每题一列（题号或题目 id）")
-        staff_col, dept_col, version_col = (_find(headers, _STAFF_COLS), _find(headers, _DEPT_COLS),
-                                            _find(headers, _VERSION_COLS))
-        if not version_col and len(versions) > 1:
-            raise DataError("答卷表缺少「版本」列，而答案有多个版本", file=file, row=table.header_line,
-                            expected=f"版本列，填 {'、'.join(versions)}")
-        plan, unused = _column_plan(headers, key, {c for c in (name_col, staff_col, dept_col, version_col) if c})
-        if not plan:
-            raise DataError("答卷表中没有任何题目列", file=file, row=table.header_line,
-                            expected="以题目 id（如 LY-01）或题号（1、2、…）为表头的列")
+        plan = plan_columns(list(table.headers), key.versions, file, table.header_line)
+        if plan.missing:
+            missing_text = missing_message(plan.missing)
+            if not missing_as_blank:
+                raise DataError(f"答卷表缺少题目列：{missing_text}", file=file, row=table.header_line,
+                                expected="每题一列（列名为题目 id 或题号）；确实没有作答记录时加 --missing-as-blank")
+            notices.append(f"答卷表没有这些题的列，按 --missing-as-blank 记为未评分（0 分）：{missing_text}。")
         for row in table:
             if row.blank:
                 continue
+            values = row.values or {}
             if row.error:
-                errors.append(row.error)
+                rows.append(Candidate(row.line, cell(values, plan.name_col), cell(values, plan.staff_col),
+                                      cell(values, plan.dept_col), cell(values, plan.version_col), {},
+                                      status="rejected", error=row.error))
                 continue
             try:
-                candidates.append(_grade_row(row.line, row.values, file, name_col, staff_col, dept_col,
-                                             version_col, versions, plan, by_number, by_id, key, partial, pass_mark))
+                rows.append(_grade_row(row.line, values, file, plan, key, partial, pass_mark, option_maps))
             except DataError as e:
-                errors.append(e)
-    order = key[versions[0]]
-    ranked = sorted(candidates, key=lambda c: -c.total)
+                rows.append(Candidate(row.line, cell(values, plan.name_col), cell(values, plan.staff_col),
+                                      cell(values, plan.dept_col), cell(values, plan.version_col), {},
+                                      status="rejected", error=e))
+    _mark_duplicates(rows, file)
+    errors = [c.error for c in rows if c.status == "rejected"]
+    candidates = [c for c in rows if c.status == "graded"]
     for c in candidates:
         c.rank = 1 + sum(1 for o in candidates if o.total > c.total)
-    items, kr20, k = item_analysis(ranked, order)
-    return GradeResult(str(key_path), file, candidates, errors, items, kr20, k, pass_mark, partial, order, unused)
-
-
-def _grade_row(line, values, file, name_col, staff_col, dept_col, version_col, versions, plan, by_number, by_id,
-               key, partial, pass_mark) -> Candidate:
-    name = str(values.get(name_col) or "").strip()
-    if not name:
-        raise DataError("缺少考生姓名", file=file, row=line, field=name_col)
-    if version_col:
-        raw = str(values.get(version_col) or "").strip()
-        version = unicodedata.normalize("NFKC", raw).upper().removesuffix("卷")
-        if not raw and len(versions) == 1:
-            version = versions[0]
-        if version not in key:
-            raise DataError(f"试卷版本「{raw}」不在答案中", file=file, row=line, field=version_col,
-                            expected="、".join(versions))
-    else:
-        version = versions[0]
-    items = key[version]
-    raw_answers: dict[str, Any] = {}
-    blanks: dict[str, dict[int, str]] = {}
-    for col, (kind, ref, sub) in plan.items():
-        value = values.get(col)
-        if value is None or str(value).strip() == "":
-            continue
-        item = by_id[version].get(ref) if kind == "id" else by_number[version].get(ref)
-        if item is None:
-            raise DataError(f"第 {ref} 题在 {version} 卷中不存在", file=file, row=line, field=col,
-                            expected=f"1 到 {len(items)}")
-        if sub is not None:
-            if item.type != "blank":
-                raise DataError(f"列「{col}」按填空的第几空填写，但 {item.id} 不是填空题", file=file, row=line, field=col)
-            blanks.setdefault(item.id, {})[sub] = str(value)
-            continue
-        if item.id in raw_answers:
-            raise DataError(f"题 {item.id} 的答案出现在两列中", file=file, row=line, field=col)
-        raw_answers[item.id] = (col, value)
-    cand = Candidate(line, name, str(values.get(staff_col) or "").strip() if staff_col else "",
-                     str(values.get(dept_col) or "").strip() if dept_col else "", version, {})
-    for item in items:
-        if item.type == "short":
-            if item.id in raw_answers:
-                col, value = raw_answers[item.id]
-                s = _parse_score(value, item, file, line, col)
-                cand.scores[item.id] = s
-                cand.subjective += s
-            else:
-                cand.scores[item.id] = None
-            continue
-        if item.id in blanks:
-            n = len(item.answer)
-            parts = [blanks[item.id].get(i, "") for i in range(n)]
-            s = score_item(item, parts, partial)
-        else:
-            s = score_item(item, raw_answers.get(item.id, (None, None))[1], partial)
-        cand.scores[item.id] = s
-        cand.objective += s
-    cand.total = cand.objective + cand.subjective
-    cand.full = sum((i.points for i in items), Decimal(0))
-    cand.percent = (cand.total * 100 / cand.full).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    cand.passed = cand.percent >= pass_mark
-    return cand
-
-
-# ---------------------------------------------------------------- item analysis
-
-def group_size(n: int) -> int:
-    """Size of the upper and lower groups: 27 % of n rounded half up, at least 1."""
-    return max(1, int((GROUP_SHARE * n + Fraction(1, 2)) // 1))
-
-
-def item_analysis(ranked: list[Candidate], order: list[KeyItem]) -> tuple[list[ItemStat], Fraction | None, int]:
-    """Difficulty and discrimination per item, and KR-20 over the objective items."""
-    n = len(ranked)
-    g = group_size(n) if n >= 2 else 0
-    upper, lower = ranked[:g], ranked[n - g:] if g else []
-    stats = []
-
-    def share(group: list[Candidate], item: KeyItem) -> Fraction | None:
-        scores = [c.scores.get(item.id) for c in group]
-        scores = [s for s in scores if s is not None]
-        if not scores:
-            return None
-        return Fraction(sum(scores, Decimal(0))) / len(scores) / Fraction(item.points)
-
-    for item in order:
-        graded = [c.scores.get(item.id) for c in ranked if c.scores.get(item.id) is not None]
-        mean = Fraction(sum(graded, Decimal(0))) / len(graded) if graded else None
-        p = mean / Fraction(item.points) if mean is not None else None
-        pu, pl = (share(upper, item), share(lower, item)) if g else (None, None)
-        d = pu - pl if pu is not None and pl is not None else None
-        stats.append(ItemStat(item.id, item.number, item.type, item.points, len(graded), mean, p, pu, pl, d))
-    objective = [it for it in order if it.type in OBJECTIVE]
-    k = len(objective)
-    kr20 = None
-    if k >= 2 and n >= 2:
-        right = [[1 if c.scores[it.id] == it.points else 0 for it in objective] for c in ranked]
-        totals = [sum(row) for row in right]
-        mean_t = Fraction(sum(totals), n)
-        var = sum((t - mean_t) ** 2 for t in totals) / n
-        if var:
-            pq = sum(Fraction(sum(row[j] for row in right), n) * (1 - Fraction(sum(row[j] for row in right), n))
-                     for j in range(k))
-            kr20 = Fraction(k, k - 1) * (1 - pq / var)
-    return stats, kr20, k
+    order = key.versions[versions[0]]
+    res = GradeResult(str(key_path), file, candidates, errors, [], None, 0, pass_mark, partial, order,
+                      plan.unknown, rows, notices, missing_columns=missing_text if missing_as_blank else "")
+    res.analysis = analyse(candidates, order)
+    res.items, res.kr20, res.kr20_k = res.analysis.items, res.analysis.kr20, res.analysis.kr20_k
+    return res
 
 
 TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "short": "简答"}
+
+__all__ = ["KeyItem", "Key", "load_key", "load_key_file", "read_answer", "score_item", "split_blanks", "grade",
+           "Candidate", "GradeResult", "Unreadable", "PARTIAL_RULES", "TYPE_SHORT", "OBJECTIVE", "r"]
