@@ -271,8 +271,8 @@ def report_document(res: GradeResult, histogram: Path, title: str = "考试成�
     blocks.append(_heading("四、试题分析"))
     blocks.append(_para(
         "难度 p 为平均得分率；区分度 D 为高分组（总分前 27%）与低分组（后 27%）得分率之差，"
-        "D≥0.40 优良，0.30—0.39 良好，0.20—0.29 尚可，低于 0.20 宜修改或淘汰；点二列 r 为本题得分与其余各题"
-        "总分的相关系数（校正的题总相关）；空答率为未作答的比例。题号按第一个版本的顺序。", size=9, keep=True))
+        "D 在 0.40 及以上为优良，0.30 至 0.39 良好，0.20 至 0.29 尚可，低于 0.20 宜修改或淘汰；点二列 r 为本题得分与"
+        "其余各题总分的相关系数（校正的题总相关）；空答率为未作答的比例。题号按第一个版本的顺序。", size=9, keep=True))
     rows = [[row[i] for i in (0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 14)] for row in items_rows(res)]
     blocks.append(_table(rows, [0.7, 1.3, 0.7, 0.7, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 1.7], size=8))
     opt = [[s.number, s.id, "，".join(f"{o.letter} {o.count}{'*' if o.correct else ''}" for o in s.options),

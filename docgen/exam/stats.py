@@ -321,6 +321,15 @@ def summary(res: "GradeResult") -> dict:
         out["departments"] = [{"department": d.name, "candidates": d.n, "mean": r(d.rate * 100, 1),
                                "passed": d.passed, "pass_rate": r(Fraction(d.passed * 100, d.n), 1)}
                               for d in a.departments]
+        # Unrounded (12 decimals) for scripts and for checking against another computation.
+        out["precise"] = {"alpha": r(a.alpha, 12), "kr20": r(res.kr20, 12), "sem": r(a.sem, 12),
+                          "items": [{"id": s.id, "number": s.number, "n": s.n, "p": r(s.p, 12), "p_upper": r(s.p_upper, 12),
+                                     "p_lower": r(s.p_lower, 12), "d": r(s.d, 12), "r_it": r(s.r_it, 12),
+                                     "blank_rate": r(s.blank_rate, 12), "blanks": s.blanks, "unreadable": s.unreadable,
+                                     "options": None if s.options is None else {o.letter: o.count for o in s.options}}
+                                    for s in a.items],
+                          "topics": {t.name: r(t.rate, 12) for t in a.topics},
+                          "departments": {d.name: r(d.rate * 100, 12) for d in a.departments}}
     out["notices"] = list(res.notices)
     out["unused_columns"] = list(res.unused_columns)
     return out
