@@ -472,7 +472,7 @@ def _mark_duplicates(rows: list[Candidate], file: str) -> None:
         for c in group:
             c.status = "rejected"
             c.error = DataError(f"同一考生（{who}）出现在 {lines}，这些行都未评分", file=file, row=c.line,
-                                field=kind, expected="每个考生一行；删去重复的一行，或改正工号")
+                                field=kind, expected="每个考生一行；删去重复的一行，或改正" + ("工号" if kind == "工号" else "姓名或部门"))
 
 
 def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decimal | int | str | None = None,
