@@ -482,9 +482,7 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
     pass_mark and partial default to the values stored in key.json; given here, they override it."""
     notices: list[str] = []
     key = load_key_file(key_path)
-    if not key.settings_stored:
-        notices.append(f"key.json 是旧格式，没有记录及格线和计分规则：按默认 {DEFAULT_PASS_MARK} 分及格、"
-                       "多选题全部选对才得分（可用 --pass-mark、--partial 指定）。")
+    pm_given, pr_given = pass_mark is not None, partial is not None
     if pass_mark is not None:
         pm = check_pass_mark(pass_mark, "--pass-mark")
         if key.settings_stored and pm != key.pass_mark:
@@ -498,6 +496,11 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
             notices.append(f"多选题计分按 --partial {partial}，而不是 key.json 中组卷时定的 {key.partial}。")
     else:
         partial = key.partial
+    if not key.settings_stored:
+        pm_text = f"按 --pass-mark {pass_mark} 分及格" if pm_given else f"按默认 {DEFAULT_PASS_MARK} 分及格"
+        pr_text = f"多选题按 --partial {partial} 计分" if pr_given else "多选题全部选对才得分"
+        notices.append(f"key.json 是旧格式，没有记录组卷时定的及格线和计分规则：{pm_text}、{pr_text}"
+                       "（可用 --pass-mark、--partial 指定）。")
     versions = list(key.versions)
     file = str(responses_path)
     rows: list[Candidate] = []
