@@ -316,8 +316,15 @@ def report_document(res: GradeResult, histogram: Path, title: str = "考试成�
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 
+def _width(v) -> int:
+    """Column width in Excel units: a Chinese character counts two."""
+    return sum(2 if ord(ch) > 0x2e80 else 1 for ch in str(v))
+
+
 def _xlsx(res: GradeResult, path: Path) -> None:
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
     wb = Workbook()
     ids = len(SCORE_HEAD)
     sheets = [("答卷顺序", scores_rows(res, ranked=False), lambda i: 5 <= i <= 9 or i >= ids),
@@ -333,6 +340,11 @@ def _xlsx(res: GradeResult, path: Path) -> None:
             ws.append([Decimal(v) if ri and numeric(i) and isinstance(v, str) and _NUMBER.fullmatch(v) else v
                        for i, v in enumerate(row)])
         ws.freeze_panes = "A2"
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for i, head in enumerate(rows[0]):
+            longest = max(_width(row[i]) for row in rows[:200] if i < len(row))
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(longest + 2, 6), 60)
     atomic_write(path, lambda tmp: wb.save(tmp))
 
 
