@@ -43,6 +43,9 @@ class KeyItem:
     answer: Any
     number: int
     section: int = 1
+    credit: Any = None              # single: {letter: percent}; blank: [{text: percent}] per blank
+    numeric: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)   # (low, high, percent)
+    left: list[str] = field(default_factory=list)   # matching: the left column
 
 
 def _dec(value: Any) -> Decimal:
@@ -73,7 +76,8 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
                     raise ValueError(f"未知题型 {t}")
                 item = KeyItem(str(e["id"]), t, _dec(e["points"]), list(e.get("options") or []), e.get("answer"),
                                int(e.get("number", i)), int(e.get("section", 1)))
-            except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+                _entry_extras(item, e)
+            except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
                 raise DataError(f"{where}格式不对：{exc}", file=name, field=version,
                                 expected="含 id、type、points、options、answer 的条目") from None
             if item.type in ("single", "multiple"):
@@ -82,6 +86,10 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
                         not isinstance(a, str) or a not in LETTERS[:len(item.options)] for a in letters):
                     raise DataError(f"{where}（{item.id}）的答案「{item.answer}」不是有效的选项字母", file=name,
                                     field=version)
+            elif item.type == "matching" and not (
+                    isinstance(item.answer, list) and len(item.answer) == len(item.left) >= 1
+                    and all(isinstance(a, str) and a in LETTERS[:len(item.options)] for a in item.answer)):
+                raise DataError(f"{where}（{item.id}）的答案应为左栏每项一个右栏字母", file=name, field=version)
             elif item.type == "truefalse" and not isinstance(item.answer, bool):
                 raise DataError(f"{where}（{item.id}）的答案应为 true 或 false", file=name, field=version)
             elif item.type == "blank" and not (isinstance(item.answer, list) and item.answer
@@ -98,6 +106,36 @@ def load_key(path: str | Path) -> dict[str, list[KeyItem]]:
             raise DataError(f"版本 {version} 的题目与其他版本不同", file=name, field=version,
                             expected="各版本是同一组题目的不同顺序")
     return out
+
+
+def _entry_extras(item: KeyItem, e: dict) -> None:
+    """Read an entry's partial credit, numerical ranges and matching column (ValueError when malformed)."""
+    credit = e.get("credit")
+    if credit:
+        if item.type == "single":
+            item.credit = {str(k): _percent(v) for k, v in credit.items()}
+            if any(k not in LETTERS[:len(item.options)] for k in item.credit):
+                raise ValueError(f"部分得分的选项 {list(item.credit)} 不是有效的选项字母")
+        elif item.type == "blank":
+            if not isinstance(credit, list) or not all(isinstance(g, dict) for g in credit):
+                raise ValueError("填空题的 credit 应为每空一个“答案: 百分比”的映射")
+            item.credit = [{str(k): _percent(v) for k, v in g.items()} for g in credit]
+        else:
+            raise ValueError(f"{item.type} 题不能有 credit")
+    for r in e.get("numeric") or []:
+        low, high, pct = _dec(r["low"]), _dec(r["high"]), _percent(r.get("credit", 100))
+        if low > high:
+            raise ValueError(f"数值范围 {low}～{high} 下限大于上限")
+        item.numeric.append((low, high, pct))
+    if item.type == "matching":
+        item.left = [str(x) for x in e.get("left") or []]
+
+
+def _percent(value: Any) -> Decimal:
+    d = _dec(value)
+    if not 0 < d <= 100:
+        raise ValueError(f"得分比例 {value} 应大于 0、不超过 100")
+    return d
 
 
 # ---------------------------------------------------------------- scoring one answer
@@ -126,7 +164,30 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     text = str(response).strip()
     if item.type == "single":
         got = _letters(text)
-        return item.points if got == [item.answer] else Decimal(0)
+        if got == [item.answer]:
+            return item.points
+        if got and len(got) == 1 and item.credit and got[0] in item.credit:
+            return quantize(item.points * item.credit[got[0]] / 100)
+        return Decimal(0)
+    if item.type == "matching":
+        parts = ([_letters(str(x)) for x in response] if isinstance(response, list)
+                 else [[c] for c in re.sub(r"[\s,，、;；/|()（）\[\]【】.．:：\-\d]", "",
+                                          unicodedata.normalize("NFKC", text)).upper()])
+        n = len(item.answer)
+        if len(parts) != n:
+            return Decimal(0)       # cannot tell which letter answers which item
+        right = sum(1 for got, want in zip(parts, item.answer) if got == [want])
+        return item.points if right == n else quantize(item.points * right / n)
+    if item.type == "blank" and item.numeric:
+        parts = [str(x) for x in response] if isinstance(response, list) else [text]
+        try:
+            x = Decimal(unicodedata.normalize("NFKC", parts[0]).strip().replace(",", ""))
+        except (InvalidOperation, IndexError):
+            return Decimal(0)
+        if not x.is_finite():
+            return Decimal(0)
+        best = max((pct for low, high, pct in item.numeric if low <= x <= high), default=Decimal(0))
+        return item.points if best == 100 else quantize(item.points * best / 100)
     if item.type == "multiple":
         got = _letters(text)
         if not got:
@@ -148,8 +209,13 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     if item.type == "blank":
         parts = [str(x) for x in response] if isinstance(response, list) else re.split(r"[;；|]", text)
         n = len(item.answer)
-        right = sum(1 for i, accepted in enumerate(item.answer)
-                    if i < len(parts) and _norm(parts[i]) and _norm(parts[i]) in {_norm(a) for a in accepted})
+        right = Decimal(0)
+        for i, accepted in enumerate(item.answer):
+            got = _norm(parts[i]) if i < len(parts) else ""
+            if got and got in {_norm(a) for a in accepted}:
+                right += 1
+            elif got and item.credit and i < len(item.credit):
+                right += max((p for a, p in item.credit[i].items() if _norm(a) == got), default=Decimal(0)) / 100
         return item.points if right == n else quantize(item.points * right / n)
     raise ValueError(f"{item.type} 不是客观题")
 
@@ -462,4 +528,5 @@ def item_analysis(ranked: list[Candidate], order: list[KeyItem]) -> tuple[list[I
     return stats, kr20, k
 
 
-TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "short": "简答"}
+TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "matching": "匹配",
+              "short": "简答"}
