@@ -128,7 +128,7 @@ def read_gift(path: str | Path) -> ImportResult:
 
 # ---------------------------------------------------------------- Aiken
 
-_AIKEN_OPTION = re.compile(r"^\s*([A-Za-z])\s*[.)、．）:：]\s*(.*)$")
+_AIKEN_OPTION = re.compile(r"^\s*([A-Ha-h])\s*[.)、．）:：]\s*(.*)$")
 _AIKEN_ANSWER = re.compile(r"^\s*(?:ANSWER|答案)\s*[:：]\s*(.*?)\s*$", re.I)
 
 
@@ -310,6 +310,9 @@ def _sheet_question(item: dict, option_cells: list, answer, scoring, name: str, 
         qtype = parse_type(item["type"])
     except ValueError as e:
         raise err(str(e), "type", "单选、多选、判断、填空、简答（或 single、multiple、truefalse、blank、short）")
+    if qtype == "matching":
+        raise err("表格中不能写匹配题（左右两栏的对应关系写不进一个答案格）", "type",
+                  "用 YAML 题库的 pairs 或 GIFT 的 {=左 -> 右} 写匹配题")
     q = Question(id=qid, type=qtype, stem=norm_text(item["stem"]), source=name, line=line)
     while option_cells and (option_cells[-1] is None or norm_text(option_cells[-1]) == ""):
         option_cells = option_cells[:-1]
