@@ -162,8 +162,8 @@ def _blank_line_free_bank() -> tuple[str, list[tuple]]:
     want.append(("BX-99", "truefalse", True))
     lines.append("夜间报修一律次日处理。{F}")
     want.append((None, "truefalse", False))
-    lines.append("水管爆裂时应首先关闭{=进水总阀 ~电闸}")
-    want.append((None, "single", 0))
+    lines += ["水管爆裂时应首先关闭{=进水总阀 ~电闸}", "，再通知维修人员。"]      # text after the block, next line
+    want.append(("G025", "single", 0))
     lines.append("::BX-END:: 报修单应由业主签字确认。{TRUE}")
     want.append(("BX-END", "truefalse", True))
     return "\n".join(lines) + "\n", want
@@ -185,6 +185,7 @@ def test_a_bank_typed_without_blank_lines_imports_every_question(tmp_path):
     assert by_id["BX-99"].stem == "业主报修后维修人员应在约定时间内上门。"
     assert by_id["BX-99"].line == text.split("\n").index("::BX-99:: 业主报修后维修人员") + 1
     assert by_id["BX-SJ"].stem == "电梯应每____天保养一次。"
+    assert by_id["G025"].stem == "水管爆裂时应首先关闭（ ），再通知维修人员。"
     r = CliRunner().invoke(app, ["exam", "import", str(p), "--out", str(tmp_path / "typed.yaml")])
     assert r.exit_code == 0 and "已导入 26 道题" in r.stdout, r.output
 
@@ -415,3 +416,52 @@ def test_key_json_entries_of_the_new_types_are_checked(tmp_path):
     p.write_text(json.dumps({"A": [num]}, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(DataError, match="下限大于上限"):
         load_key(p)
+
+
+def test_yaml_fields_of_the_new_types_are_checked(tmp_path):
+    p = tmp_path / "bank.yaml"
+    p.write_text("""\
+questions:
+  - id: P1
+    type: matching
+    stem: 配对
+    options: [甲, 乙]
+    pairs: [[一, 甲], [二, 乙]]
+  - id: P2
+    type: matching
+    stem: 只有一对
+    pairs: [[一, 甲]]
+  - id: N1
+    type: single
+    stem: 单选不能有数值答案
+    options: [甲, 乙]
+    answer: A
+    numeric: [3]
+  - id: N2
+    type: blank
+    stem: 区间写反了___
+    numeric: [{min: 5, max: 1}]
+  - id: C1
+    type: single
+    stem: 部分得分超过 100
+    options: [甲, 乙]
+    answer: A
+    credit: {B: 150}
+  - id: C2
+    type: truefalse
+    stem: 判断题不能有部分得分
+    answer: 对
+    credit: {A: 50}
+  - id: OK
+    type: blank
+    stem: 层高不低于___米
+    numeric: [{value: 2.8, tolerance: 0.1}]
+    credit: {}
+""", encoding="utf-8")
+    from docgen.exam.bank import BankError, load_yaml_bank
+    with pytest.raises(BankError) as e:
+        load_yaml_bank(p)
+    assert [(x.row, x.field) for x in e.value.problems] == [
+        (6, "pairs"), (10, "pairs"), (16, "numeric"), (20, "numeric"), (26, "credit"), (31, "credit")]
+    text = e.value.describe()
+    assert "至少要有 2 对" in text and "下限 5 大于上限 1" in text and "150" in text

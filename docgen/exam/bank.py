@@ -430,7 +430,7 @@ def _parse_matching(item: dict) -> tuple[list[str], list[str], list[int]]:
     return matching_from_pairs(out, [norm_text(d) for d in (extra if isinstance(extra, list) else [extra])])
 
 
-def _parse_credit(qtype: str, value: Any, options: list[str], blanks: int) -> Any:
+def _parse_credit(qtype: str, value: Any, options: list[str]) -> Any:
     if qtype == "single":
         if not isinstance(value, dict):
             raise ValueError("单选题的 credit 应是“选项字母: 百分比”的映射，如 {C: 50}")
@@ -552,7 +552,7 @@ def question_from_mapping(item: Any, *, file: str, line: int | None, key_lines: 
         raise err(f"{where}{e}", "answer", _ANSWER_HELP[qtype])
     if item.get("credit") not in (None, "", {}, []):
         try:
-            q.credit = _parse_credit(qtype, item["credit"], q.options, len(q.answer or []))
+            q.credit = _parse_credit(qtype, item["credit"], q.options)
         except ValueError as e:
             raise err(f"{where}{e}", "credit", "单选 {C: 50}；填空 {近似答案: 50}")
     try:
