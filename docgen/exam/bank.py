@@ -6,7 +6,7 @@ A bank file is YAML::
     points: {single: 2, multiple: 3, truefalse: 1, blank: 2, short: 10}   # defaults per type
     questions:
       - id: LY-01
-        type: single            # single | multiple | truefalse | blank | short (or 单选 多选 判断 填空 简答)
+        type: single            # single | multiple | truefalse | blank | matching | short (or 单选 多选 判断 填空 匹配 简答)
         tags: [礼仪]
         difficulty: 易          # 易 | 中 | 难
         stem: 电话铃响后，一般应在（ ）内接听。
