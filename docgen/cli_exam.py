@@ -21,22 +21,36 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
                fmt: Optional[str] = typer.Option(None, "--format", "-f", help="gift、aiken 或 xlsx（默认按后缀判断）。"),
                tag: Optional[list[str]] = typer.Option(None, "--tag", help="给每道题加上的标签（可多次给出）。"),
                difficulty: Optional[str] = typer.Option(None, "--difficulty", help="给每道题设定的难度：易、中、难。"),
+               strict: bool = typer.Option(False, "--strict", help="有任何一道题无法导入就报错（退出码 2），不写文件。"),
                as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果。")):
-    """把 GIFT、Aiken 或 Excel 题目导入为 YAML 题库（格式错误的题逐条报告文件和行号）。"""
+    """把 GIFT、Aiken 或 Excel 题目导入为 YAML 题库；无法导入的题逐条报告文件、行号和原因，其余照常导入（退出码 1）。"""
     from .exam.api import import_bank
     try:
-        bank = import_bank(source, out, fmt=fmt, tags=tag, difficulty=difficulty)
+        res = import_bank(source, out, fmt=fmt, tags=tag, difficulty=difficulty, strict=strict)
     except DocgenError as e:
         fail(e)
+    bank = res.bank
     counts: dict[str, int] = {}
     for q in bank.questions:
         counts[q.type] = counts.get(q.type, 0) + 1
     if as_json:
-        print(json.dumps({"written": str(out), "questions": len(bank.questions), "types": counts}, ensure_ascii=False))
-        return
-    from .exam.bank import TYPE_NAMES
-    detail = "，".join(f"{TYPE_NAMES[t]} {n}" for t, n in counts.items())
-    console.print(f"已导入 {len(bank.questions)} 道题（{detail}）→ {out}", highlight=False, markup=False)
+        print(json.dumps({"written": str(out), "questions": len(bank.questions), "types": counts,
+                          "failed": [e.describe() for e in res.problems],
+                          "descriptions": [{"line": d.line, "text": d.stem} for d in res.descriptions]},
+                         ensure_ascii=False))
+    else:
+        from .exam.bank import TYPE_NAMES
+        detail = "，".join(f"{TYPE_NAMES[t]} {n}" for t, n in counts.items())
+        if res.problems:
+            err.print(f"[yellow]导入 {len(bank.questions)} 道，{len(res.problems)} 道未导入：[/]", highlight=False)
+            for e in res.problems:
+                err.print("  " + esc(e.describe()), highlight=False, soft_wrap=True)
+        if res.descriptions:
+            console.print(f"说明文字 {len(res.descriptions)} 段（不是题目，保存在题库的 descriptions 中，可用作大题说明）。",
+                          highlight=False, markup=False)
+        console.print(f"已导入 {len(bank.questions)} 道题（{detail}）→ {out}", highlight=False, markup=False)
+    if res.problems:
+        raise typer.Exit(1)
 
 
 @exam_app.command()

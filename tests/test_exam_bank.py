@@ -100,15 +100,17 @@ def test_gift_import(tmp_path):
 
 
 def test_gift_errors_name_every_bad_question_with_its_line(tmp_path):
+    # Matching and numerical ranges used to be rejected here; they now import (issue 12), so the bad
+    # questions are a choice without a right answer and weights that make neither single nor multiple.
     p = tmp_path / "bad.gift"
-    p.write_text("好题 {=对 ~错}\n\n没有正确答案 {~甲 ~乙}\n\n配对题 {=a -> 1 =b -> 2}\n\n数值区间 {#1..5}\n",
-                 encoding="utf-8")
+    p.write_text("好题 {=对 ~错}\n\n没有正确答案 {~甲 ~乙}\n\n配对题 {=a -> 1 =b -> 2}\n\n数值区间 {#1..5}\n\n"
+                 "权重不足 {~%50%甲 ~%25%乙 ~丙}\n", encoding="utf-8")
     with pytest.raises(BankError) as e:
         import_file(p)
     rows = [(x.row, x.field) for x in e.value.problems]
-    assert rows == [(3, "answer"), (5, None), (7, None)]
+    assert rows == [(3, "answer"), (9, "answer")]
     text = e.value.describe()
-    assert "bad.gift" in text and "第 3 行" in text and "配对题" in text and "容差或区间" in text
+    assert "bad.gift" in text and "第 3 行" in text and "第 9 行" in text and "合计 75%" in text
 
 
 def test_aiken_import_and_errors(tmp_path):

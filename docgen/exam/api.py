@@ -7,23 +7,31 @@ from pathlib import Path
 
 from ..profile import load_profile
 from ..render import atomic_write, formats_for, output_dir, write_outputs
-from .bank import Bank, dump_bank, load_bank
+from ..errors import DataError
+from .bank import BankError, check_unique, dump_bank, load_bank
 from .build import Paper, build_papers, key_json, load_spec
 from .grade import GradeResult, grade
-from .importers import import_file
+from .importers import ImportResult, import_questions
 from .layout import key_document, paper_document, sheet_document
 from .report import write_reports
 
 
 def import_bank(source: Path, out: Path, *, fmt: str | None = None, tags: list[str] | None = None,
-                difficulty: str | None = None) -> Bank:
-    """Convert a GIFT, Aiken or XLSX file into a YAML bank at out; returns the bank."""
-    bank = import_file(source, fmt=fmt, tags=tags, difficulty=difficulty)
-    from .bank import check_unique
-    check_unique(bank.questions)
-    text = dump_bank(bank)
+                difficulty: str | None = None, strict: bool = False) -> ImportResult:
+    """Convert a GIFT, Aiken or XLSX file into a YAML bank at out; questions that fail are returned in problems.
+
+    With strict, any failed question raises a BankError and nothing is written; so does a file where
+    no question imports.
+    """
+    res = import_questions(source, fmt=fmt, tags=tags, difficulty=difficulty)
+    if res.problems and (strict or not res.bank.questions):
+        raise BankError(res.problems)
+    if not res.bank.questions:
+        raise DataError("文件里没有题目", file=str(source), expected="GIFT、Aiken 或 Excel 格式的题目")
+    check_unique(res.bank.questions)
+    text = dump_bank(res.bank, res.descriptions)
     atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-    return bank
+    return res
 
 
 @dataclass

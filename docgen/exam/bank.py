@@ -6,7 +6,7 @@ A bank file is YAML::
     points: {single: 2, multiple: 3, truefalse: 1, blank: 2, short: 10}   # defaults per type
     questions:
       - id: LY-01
-        type: single            # single | multiple | truefalse | blank | short (or 单选 多选 判断 填空 简答)
+        type: single            # single | multiple | truefalse | blank | matching | short (or 单选 多选 判断 填空 匹配 简答)
         tags: [礼仪]
         difficulty: 易          # 易 | 中 | 难
         stem: 电话铃响后，一般应在（ ）内接听。
@@ -29,16 +29,17 @@ import yaml
 
 from ..errors import DataError
 
-TYPES = ("single", "multiple", "truefalse", "blank", "short")
+TYPES = ("single", "multiple", "truefalse", "blank", "matching", "short")
 TYPE_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题",
-              "blank": "填空题", "short": "简答题"}
-OBJECTIVE = ("single", "multiple", "truefalse", "blank")
+              "blank": "填空题", "matching": "匹配题", "short": "简答题"}
+OBJECTIVE = ("single", "multiple", "truefalse", "blank", "matching")
 _TYPE_ALIASES = {
     "single": ["single", "single_choice", "sc", "单选", "单选题", "单项选择", "单项选择题"],
     "multiple": ["multiple", "multi", "multiple_choice", "mc", "多选", "多选题", "多项选择", "多项选择题",
                  "不定项", "不定项选择题"],
     "truefalse": ["truefalse", "true_false", "tf", "judge", "判断", "判断题", "是非题"],
     "blank": ["blank", "fill", "cloze", "fill_in", "填空", "填空题"],
+    "matching": ["matching", "match", "匹配", "匹配题", "连线", "连线题", "配对", "配对题"],
     "short": ["short", "short_answer", "essay", "简答", "简答题", "问答", "问答题"],
 }
 TYPE_ALIASES = {alias.lower(): t for t, names in _TYPE_ALIASES.items() for alias in names}
@@ -47,7 +48,7 @@ _DIFF_ALIASES = {"易": "易", "easy": "易", "1": "易", "简单": "易", "容�
                  "中": "中", "medium": "中", "2": "中", "中等": "中", "一般": "中",
                  "难": "难", "hard": "难", "3": "难", "困难": "难", "较难": "难"}
 DEFAULT_POINTS = {"single": Decimal(2), "multiple": Decimal(3), "truefalse": Decimal(1),
-                  "blank": Decimal(2), "short": Decimal(10)}
+                  "blank": Decimal(2), "matching": Decimal(4), "short": Decimal(10)}
 LETTERS = "ABCDEFGH"
 
 # A choice stem's answer bracket: （ ） or ( ) with only spaces inside.
@@ -72,6 +73,39 @@ class ScoringPoint:
 
 
 @dataclass
+class NumRange:
+    """An accepted numerical answer: any number from low to high earns credit percent of the points."""
+    low: Decimal
+    high: Decimal
+    credit: Decimal = Decimal(100)
+    value: Decimal | None = None        # as written: value ± tolerance (None for a written range)
+    tolerance: Decimal | None = None
+
+    def text(self) -> str:
+        """How the key prints it: 24, 3.14±0.01 or 1～5."""
+        if self.value is None:
+            return f"{_num(self.low)}～{_num(self.high)}"
+        return _num(self.value) + (f"±{_num(self.tolerance)}" if self.tolerance else "")
+
+    def mapping(self) -> dict:
+        """The YAML form: {value, tolerance} or {min, max}, plus credit when below 100."""
+        out: dict[str, Any] = ({"value": _num_out(self.value)} | ({"tolerance": _num_out(self.tolerance)}
+                                                                 if self.tolerance else {})
+                               if self.value is not None else {"min": _num_out(self.low), "max": _num_out(self.high)})
+        if self.credit != 100:
+            out["credit"] = _num_out(self.credit)
+        return out
+
+
+def _num(d: Decimal) -> str:
+    return format(d.normalize(), "f") if d != d.to_integral_value() else str(d.to_integral_value())
+
+
+def _num_out(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+@dataclass
 class Question:
     """One question in its bank order: options in the written order, answer as option indexes."""
     id: str
@@ -88,6 +122,13 @@ class Question:
     shuffle: bool = True            # options may be shuffled
     source: str = ""                # file name
     line: int | None = None
+    # Partial credit (percent of the points) for answers other than the key:
+    # single: {option index: percent}; blank: [{accepted text: percent}] per blank.
+    credit: Any = None
+    numeric: list[NumRange] = field(default_factory=list)   # a numerical blank: its accepted ranges
+    left: list[str] = field(default_factory=list)     # matching: the left column (options: the right one);
+    #                                                   answer: per left item, the index of its option
+    format: str = ""                # "markdown": **bold** in stem and options prints bold
 
     def fixed_last(self) -> list[int]:
         """Indexes of options that stay at the end (以上都对 …)."""
@@ -258,19 +299,148 @@ def check_question(q: Question) -> list[tuple[str | None, str]]:
             problems.append(("answer", "单选题的答案应为一个选项字母"))
         if q.type == "multiple" and isinstance(q.answer, list) and len(q.answer) < 2:
             problems.append(("answer", "多选题应有至少两个正确选项（只有一个正确选项请用 single）"))
+    elif q.type == "matching":
+        problems += _check_matching(q)
     elif q.options:
         problems.append(("options", f"{TYPE_NAMES[q.type]}不应有选项 options"))
+    if q.type == "single" and q.credit:
+        for i, pct in q.credit.items():
+            if not isinstance(i, int) or not 0 <= i < len(q.options) or i == q.answer:
+                problems.append(("credit", "部分得分指向的选项不存在或就是正确答案"))
+            elif not 0 < pct <= 100:
+                problems.append(("credit", f"部分得分 {pct}% 应在 0 到 100 之间"))
+    if q.type == "blank" and q.numeric:
+        if q.blank_count() != 1:
+            problems.append(("stem", "数值题的题干应有且只有一个空位 ___"))
+        if not any(r.credit == 100 for r in q.numeric):
+            problems.append(("numeric", "数值题没有得满分的答案"))
+        if any(r.low > r.high or not 0 < r.credit <= 100 for r in q.numeric):
+            problems.append(("numeric", "数值范围下限大于上限，或得分比例不在 0 到 100 之间"))
+    if q.type == "blank" and q.credit and len(q.credit) != len(q.answer or []):
+        problems.append(("credit", f"部分得分应每个空一组（{len(q.answer or [])} 组），现有 {len(q.credit)} 组"))
     if q.type == "blank":
         n = q.blank_count()
         if n == 0:
             problems.append(("stem", "填空题题干中没有空位（用三个以上下划线 ___ 标出每个空）"))
         elif isinstance(q.answer, list) and n != len(q.answer):
             problems.append(("answer", f"题干有 {n} 个空，答案却有 {len(q.answer)} 组"))
+    if q.type != "short" and q.scoring:
+        problems.append(("scoring", "只有简答题有评分要点 scoring"))
     if q.type == "short" and q.scoring:
         known = [s.points for s in q.scoring if s.points is not None]
         if len(known) == len(q.scoring) and sum(known) != q.points:
             problems.append(("scoring", f"评分要点分值合计 {sum(known)} 分，与本题 {q.points} 分不符"))
     return problems
+
+
+def _check_matching(q: Question) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if len(q.left) < 2:
+        problems.append(("pairs", f"匹配题至少要有 2 对（现有 {len(q.left)} 对）"))
+    if any(not x for x in q.left) or len(set(q.left)) != len(q.left):
+        problems.append(("pairs", "匹配题左栏有空白或重复的项"))
+    if any(not o for o in q.options) or len(set(q.options)) != len(q.options):
+        problems.append(("pairs", "匹配题右栏有空白或重复的项"))
+    if len(q.options) > len(LETTERS):
+        problems.append(("pairs", f"匹配题右栏最多 {len(LETTERS)} 项（现有 {len(q.options)} 项）"))
+    if not isinstance(q.answer, list) or len(q.answer) != len(q.left) or any(
+            not isinstance(a, int) or not 0 <= a < len(q.options) for a in q.answer):
+        problems.append(("pairs", "匹配题的答案应为左栏每项对应的右栏项"))
+    return problems
+
+
+def parse_percent(value: Any) -> Decimal:
+    """A partial-credit share in percent: more than 0, at most 100."""
+    try:
+        d = Decimal(norm_text(value).rstrip("%％"))
+    except InvalidOperation:
+        raise ValueError(f"得分比例「{value}」不是数字") from None
+    if not d.is_finite() or not 0 < d <= 100:
+        raise ValueError(f"得分比例「{value}」应大于 0、不超过 100")
+    return d
+
+
+def _number(value: Any, what: str) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"{what}「{value}」不是数字")
+    try:
+        d = Decimal(unicodedata.normalize("NFKC", norm_text(value)))
+    except InvalidOperation:
+        raise ValueError(f"{what}「{value}」不是数字") from None
+    if not d.is_finite():
+        raise ValueError(f"{what}「{value}」不是数字")
+    return d
+
+
+def num_range(value: Decimal, tolerance: Decimal | None = None, credit: Decimal = Decimal(100)) -> NumRange:
+    """value ± tolerance as a NumRange."""
+    tol = abs(tolerance) if tolerance else Decimal(0)
+    return NumRange(value - tol, value + tol, credit, value, tol or None)
+
+
+def parse_numeric(items: Any) -> list[NumRange]:
+    """A numerical blank's answers: [{value, tolerance} | {min, max}, each with an optional credit] or numbers."""
+    if not isinstance(items, list):
+        items = [items]
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            item = {"value": item}
+        credit = parse_percent(item["credit"]) if item.get("credit") not in (None, "") else Decimal(100)
+        if "min" in item or "max" in item:
+            lo, hi = _number(item.get("min"), "下限 min"), _number(item.get("max"), "上限 max")
+            if lo > hi:
+                raise ValueError(f"下限 {lo} 大于上限 {hi}")
+            out.append(NumRange(lo, hi, credit))
+        else:
+            tol = item.get("tolerance")
+            out.append(num_range(_number(item.get("value"), "数值 value"),
+                                 _number(tol, "误差 tolerance") if tol not in (None, "") else None, credit))
+    if not out:
+        raise ValueError("数值题没有答案")
+    return out
+
+
+def numeric_answer(ranges: list[NumRange]) -> list[list[str]]:
+    """The answer texts of a numerical blank (its full-credit ranges, for the key and the blank width)."""
+    return [[r.text() for r in ranges if r.credit == 100] or [ranges[0].text()]]
+
+
+def matching_from_pairs(pairs: list[tuple[str, str]], distractors: list[str] = ()) -> tuple[list[str], list[str], list[int]]:
+    """Left column, right column (distinct answers, then distractors) and the answer index per left item."""
+    right: list[str] = []
+    for r in [b for _, b in pairs] + list(distractors):
+        if r not in right:
+            right.append(r)
+    return [a for a, _ in pairs], right, [right.index(b) for _, b in pairs]
+
+
+def _parse_matching(item: dict) -> tuple[list[str], list[str], list[int]]:
+    pairs = item.get("pairs")
+    if not isinstance(pairs, list) or not pairs:
+        raise ValueError("匹配题缺少 pairs（左栏与右栏的对应）")
+    out = []
+    for p in pairs:
+        if isinstance(p, dict) and len(p) == 1:
+            p = list(p.items())[0]
+        if not isinstance(p, (list, tuple)) or len(p) != 2:
+            raise ValueError(f"pairs 的每一项应是 [左栏, 右栏]，却是「{p}」")
+        out.append((norm_text(p[0]), norm_text(p[1])))
+    extra = item.get("distractors") or []
+    return matching_from_pairs(out, [norm_text(d) for d in (extra if isinstance(extra, list) else [extra])])
+
+
+def _parse_credit(qtype: str, value: Any, options: list[str]) -> Any:
+    if qtype == "single":
+        if not isinstance(value, dict):
+            raise ValueError("单选题的 credit 应是“选项字母: 百分比”的映射，如 {C: 50}")
+        return {parse_letters(k, len(options))[0]: parse_percent(v) for k, v in value.items()}
+    if qtype == "blank":
+        groups = value if isinstance(value, list) else [value]
+        if not all(isinstance(g, dict) for g in groups):
+            raise ValueError("填空题的 credit 应是“答案: 百分比”的映射（多个空时每空一个）")
+        return [{norm_text(k): parse_percent(v) for k, v in g.items()} for g in groups]
+    raise ValueError(f"{TYPE_NAMES[qtype]}不能设部分得分 credit")
 
 
 # ---------------------------------------------------------------- YAML bank
@@ -295,11 +465,13 @@ def question_from_mapping(item: Any, *, file: str, line: int | None, key_lines: 
     qid = norm_text(item.get("id"))
     where = f"题 {qid}：" if qid else ""
     unknown = set(item) - {"id", "type", "stem", "options", "answer", "points", "tags", "tag", "difficulty",
-                           "scoring", "explanation", "shuffle", "note"}
+                           "scoring", "explanation", "shuffle", "note", "credit", "numeric", "pairs", "distractors",
+                           "format"}
     if unknown:
         k = sorted(map(str, unknown))[0]
         raise err(f"{where}未知字段「{k}」", k,
-                  "id、type、stem、options、answer、points、tags、difficulty、scoring、explanation、shuffle")
+                  "id、type、stem、options、answer、points、tags、difficulty、scoring、explanation、shuffle、"
+                  "credit、numeric、pairs、distractors、format")
     if not qid:
         raise err("缺少题号 id", "id", "每道题唯一的编号，如 LY-01")
     if re.search(r"[\s,;；，]", qid):
@@ -333,12 +505,33 @@ def question_from_mapping(item: Any, *, file: str, line: int | None, key_lines: 
             raise err(f"{where}options 应是列表", "options", "[选项一, 选项二, …]")
         q.options = [norm_text(o) for o in opts]
     q.explanation = norm_text(item.get("explanation"))
+    fmt = norm_text(item.get("format")).lower()
+    if fmt not in ("", "plain", "markdown"):
+        raise err(f"{where}未知格式「{fmt}」", "format", "plain 或 markdown")
+    q.format = "markdown" if fmt == "markdown" else ""
     if "shuffle" in item:
         q.shuffle = bool(item["shuffle"])
     if qtype in ("single", "multiple") and len(q.options) < 2:
         raise err(f"{where}选择题至少要有 2 个选项（现有 {len(q.options)} 个）", "options", "[选项一, 选项二, …]")
+    try:
+        if qtype == "matching":
+            if opts is not None or item.get("answer") not in (None, "", []):
+                raise ValueError("匹配题用 pairs 写出对应关系，不写 options 和 answer")
+            q.left, q.options, q.answer = _parse_matching(item)
+        elif "pairs" in item or "distractors" in item:
+            raise ValueError("只有匹配题有 pairs、distractors")
+        if item.get("numeric") not in (None, "", []):
+            if qtype != "blank":
+                raise ValueError("只有填空题可以写数值答案 numeric")
+            q.numeric = parse_numeric(item["numeric"])
+    except ValueError as e:
+        raise err(f"{where}{e}", "numeric" if "numeric" in item and qtype != "matching" else "pairs")
     ans = item.get("answer")
-    if ans is None or ans == "" or ans == []:
+    if q.numeric and ans in (None, "", []):
+        ans = numeric_answer(q.numeric)
+    if qtype == "matching":
+        ans = q.answer
+    elif ans is None or ans == "" or ans == []:
         if qtype != "short":
             raise err(f"{where}缺少答案 answer", "answer")
         ans = ""
@@ -353,10 +546,15 @@ def question_from_mapping(item: Any, *, file: str, line: int | None, key_lines: 
         elif qtype == "blank":
             items = ans if isinstance(ans, list) else [ans]
             q.answer = [split_alternatives(a) for a in items]
-        else:
+        elif qtype == "short":
             q.answer = norm_text(ans)
     except ValueError as e:
         raise err(f"{where}{e}", "answer", _ANSWER_HELP[qtype])
+    if item.get("credit") not in (None, "", {}, []):
+        try:
+            q.credit = _parse_credit(qtype, item["credit"], q.options)
+        except ValueError as e:
+            raise err(f"{where}{e}", "credit", "单选 {C: 50}；填空 {近似答案: 50}")
     try:
         q.scoring = parse_scoring(item.get("scoring"))
     except ValueError as e:
@@ -371,6 +569,7 @@ _ANSWER_HELP = {
     "multiple": "两个以上字母，如 ACD 或 [A, C, D]",
     "truefalse": "对/错、true/false、√/×",
     "blank": "每个空一项的列表，每项可用 | 分隔多个可接受答案，如 [物业服务合同|服务合同, 三]",
+    "matching": "用 pairs 写出对应关系",
     "short": "参考答案文字",
 }
 
@@ -503,10 +702,25 @@ def question_to_mapping(q: Question) -> dict:
         out["answer"] = "".join(LETTERS[i] for i in q.answer)
     elif q.type == "truefalse":
         out["answer"] = bool(q.answer)
+    elif q.type == "blank" and q.numeric:
+        out["numeric"] = [r.mapping() for r in q.numeric]
     elif q.type == "blank":
         out["answer"] = ["|".join(alts) for alts in q.answer]
+    elif q.type == "matching":
+        out.pop("options")
+        out["pairs"] = [[a, q.options[i]] for a, i in zip(q.left, q.answer)]
+        extra = [o for i, o in enumerate(q.options) if i not in q.answer]
+        if extra:
+            out["distractors"] = extra
     elif q.answer:
         out["answer"] = q.answer
+    if q.credit and q.type == "single":
+        out["credit"] = {LETTERS[i]: _num_out(p) for i, p in sorted(q.credit.items())}
+    elif q.credit and q.type == "blank":
+        groups = [{k: _num_out(v) for k, v in g.items()} for g in q.credit]
+        out["credit"] = groups[0] if len(groups) == 1 else groups
+    if q.format:
+        out["format"] = q.format
     if q.scoring:
         out["scoring"] = [{"point": s.text, "points": _points_out(s.points)} if s.points is not None else s.text
                           for s in q.scoring]
@@ -517,7 +731,10 @@ def question_to_mapping(q: Question) -> dict:
     return out
 
 
-def dump_bank(bank: Bank) -> str:
-    """The bank as YAML text in the documented format."""
-    data = {"title": bank.title or "题库", "questions": [question_to_mapping(q) for q in bank.questions]}
+def dump_bank(bank: Bank, descriptions: list | None = None) -> str:
+    """The bank as YAML text in the documented format (GIFT descriptions kept under descriptions:)."""
+    data: dict[str, Any] = {"title": bank.title or "题库"}
+    if descriptions:
+        data["descriptions"] = [{"line": d.line, "text": d.stem} for d in descriptions]
+    data["questions"] = [question_to_mapping(q) for q in bank.questions]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=None)

@@ -26,6 +26,7 @@ DEFAULT_INSTRUCTIONS = {
     "multiple": "下列各题有两个或两个以上正确答案，请将其字母填在括号内，多选、少选、错选均不得分",
     "truefalse": "正确的在括号内打“√”，错误的打“×”",
     "blank": "请将答案填写在横线上",
+    "matching": "请从右栏中选出与左栏各项相配的一项，将其字母填在左栏的括号内",
     "short": "请简要回答下列问题",
 }
 DEFAULT_NOTES = [
@@ -77,10 +78,12 @@ class Item:
         return [self.question.options[i] for i in self.order]
 
     def answer(self) -> Any:
-        """The key answer in printed terms: 'B', ['A','C'], True, [[accepted…]…] or the model text."""
+        """The key answer in printed terms: 'B', ['A','C'], True, [[accepted…]…], ['B','A',…] or the model text."""
         q = self.question
         if q.type == "single":
             return LETTERS[self.order.index(q.answer)]
+        if q.type == "matching":
+            return [LETTERS[self.order.index(i)] for i in q.answer]
         if q.type == "multiple":
             return sorted(LETTERS[self.order.index(i)] for i in q.answer)
         if q.type == "blank":
@@ -96,7 +99,22 @@ class Item:
         if self.question.type == "short" and self.question.scoring:
             entry["scoring"] = [{"point": s.text, "points": points_json(s.points) if s.points is not None else None}
                                 for s in self.question.scoring]
+        entry.update(self.credit_fields())
         return entry
+
+    def credit_fields(self) -> dict:
+        """Key fields beyond the answer: partial credit, numerical ranges, a matching question's left column."""
+        q, out = self.question, {}
+        if q.type == "single" and q.credit:
+            out["credit"] = {LETTERS[self.order.index(i)]: number_json(p) for i, p in sorted(q.credit.items())}
+        elif q.type == "blank" and q.credit:
+            out["credit"] = [{text: number_json(p) for text, p in group.items()} for group in q.credit]
+        if q.numeric:
+            out["numeric"] = [{"low": number_json(r.low), "high": number_json(r.high), "credit": number_json(r.credit)}
+                              for r in q.numeric]
+        if q.type == "matching":
+            out["left"] = list(q.left)
+        return out
 
 
 @dataclass
@@ -145,6 +163,11 @@ class Paper:
 def fmt_points(d: Decimal) -> str:
     """Points for print: 2, 1.5."""
     return str(d.quantize(Decimal(1))) if d == d.to_integral_value() else format(d.normalize(), "f")
+
+
+def number_json(d: Decimal) -> int | float:
+    """A Decimal for JSON: an integer, or the float whose shortest text is the same decimal."""
+    return int(d) if d == d.to_integral_value() else float(d)
 
 
 def points_json(d: Decimal) -> int | float:

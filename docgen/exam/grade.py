@@ -39,6 +39,9 @@ class KeyItem:
     number: int
     section: int = 1
     tags: list[str] = field(default_factory=list)
+    credit: Any = None              # single: {letter: percent}; blank: [{text: percent}] per blank
+    numeric: list[tuple[Decimal, Decimal, Decimal]] = field(default_factory=list)   # (low, high, percent)
+    left: list[str] = field(default_factory=list)   # matching: the left column
 
 
 @dataclass
@@ -120,7 +123,8 @@ def _load_versions(data: Any, name: str) -> dict[str, list[KeyItem]]:
                                int(e.get("number", i)), int(e.get("section", 1)), [str(x) for x in tags])
                 if not item.points.is_finite() or item.points <= 0:
                     raise ValueError(f"分值 {item.points} 应为正数")
-            except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+                _entry_extras(item, e)
+            except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError) as exc:
                 raise DataError(f"{where}格式不对：{exc}", file=name, field=version,
                                 expected="含 id、type、points、options、answer 的条目") from None
             if item.type in ("single", "multiple"):
@@ -129,6 +133,10 @@ def _load_versions(data: Any, name: str) -> dict[str, list[KeyItem]]:
                         not isinstance(a, str) or a not in LETTERS[:len(item.options)] for a in letters):
                     raise DataError(f"{where}（{item.id}）的答案「{item.answer}」不是有效的选项字母", file=name,
                                     field=version)
+            elif item.type == "matching" and not (
+                    isinstance(item.answer, list) and len(item.answer) == len(item.left) >= 1
+                    and all(isinstance(a, str) and a in LETTERS[:len(item.options)] for a in item.answer)):
+                raise DataError(f"{where}（{item.id}）的答案应为左栏每项一个右栏字母", file=name, field=version)
             elif item.type == "truefalse" and not isinstance(item.answer, bool):
                 raise DataError(f"{where}（{item.id}）的答案应为 true 或 false", file=name, field=version)
             elif item.type == "blank" and not (isinstance(item.answer, list) and item.answer
@@ -149,6 +157,36 @@ def _load_versions(data: Any, name: str) -> dict[str, list[KeyItem]]:
                 raise DataError(f"题 {it.id} 在版本 {version} 中的题型或分值与其他版本不同", file=name, field=version,
                                 expected="各版本同一题的题型和分值相同")
     return out
+
+
+def _entry_extras(item: KeyItem, e: dict) -> None:
+    """Read an entry's partial credit, numerical ranges and matching column (ValueError when malformed)."""
+    credit = e.get("credit")
+    if credit:
+        if item.type == "single":
+            item.credit = {str(k): _percent(v) for k, v in credit.items()}
+            if any(k not in LETTERS[:len(item.options)] for k in item.credit):
+                raise ValueError(f"部分得分的选项 {list(item.credit)} 不是有效的选项字母")
+        elif item.type == "blank":
+            if not isinstance(credit, list) or not all(isinstance(g, dict) for g in credit):
+                raise ValueError("填空题的 credit 应为每空一个“答案: 百分比”的映射")
+            item.credit = [{str(k): _percent(v) for k, v in g.items()} for g in credit]
+        else:
+            raise ValueError(f"{item.type} 题不能有 credit")
+    for r in e.get("numeric") or []:
+        low, high, pct = _dec(r["low"]), _dec(r["high"]), _percent(r.get("credit", 100))
+        if low > high:
+            raise ValueError(f"数值范围 {low}～{high} 下限大于上限")
+        item.numeric.append((low, high, pct))
+    if item.type == "matching":
+        item.left = [str(x) for x in e.get("left") or []]
+
+
+def _percent(value: Any) -> Decimal:
+    d = _dec(value)
+    if not 0 < d <= 100:
+        raise ValueError(f"得分比例 {value} 应大于 0、不超过 100")
+    return d
 
 
 # ---------------------------------------------------------------- reading and scoring one answer
@@ -209,6 +247,30 @@ def split_blanks(text: str, n: int) -> list[str] | None:
     return None
 
 
+_SIGNED_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+# Item numbers and punctuation around the letters of a matching answer: "（1）C（2）D", "1-C 2-D", "CDA".
+_MATCHING_NOISE = re.compile(r"[\s,、;/|()\[\]【】〔〕.:\-\d]")
+
+
+def _matching(item: KeyItem, response: Any) -> Reading:
+    n = len(item.answer)
+    valid = LETTERS[:len(item.options)]
+    if isinstance(response, list):
+        parts = ["".join(ch for ch in unicodedata.normalize("NFKC", "" if v is None else str(v)).upper()
+                         if ch not in _BRACKETS and not ch.isspace()) for v in response]
+        if any(len(p) != 1 for p in parts):
+            return Reading(problem="每项应填一个字母")
+        letters = parts
+    else:
+        letters = list(_MATCHING_NOISE.sub("", unicodedata.normalize("NFKC", str(response)).upper()))
+    bad = [c for c in letters if c not in valid]
+    if bad:
+        return Reading(problem=f"没有选项 {bad[0]}（本题为 A–{valid[-1]}）")
+    if len(letters) != n:
+        return Reading(problem=f"左栏有 {n} 项，答案有 {len(letters)} 个字母（每项一个字母，如 {''.join(valid[:n])}）")
+    return Reading(letters)
+
+
 def read_answer(item: KeyItem, response: Any) -> Reading:
     """Read a raw response the way an office types it (see docs/exam.md); unknown types keep the text."""
     if isinstance(response, list):
@@ -224,6 +286,14 @@ def read_answer(item: KeyItem, response: Any) -> Reading:
             return Reading(parse_bool(text))
         except ValueError:
             return Reading(problem="不是对/错（对、错、√、×、T、F、是、否）")
+    if item.type == "matching":
+        return _matching(item, response)
+    if item.type == "blank" and item.numeric:
+        text = unicodedata.normalize("NFKC", str(response[0] if isinstance(response, list) else response))
+        text = text.strip().replace(",", "")
+        if not _SIGNED_NUMBER.match(text):
+            return Reading(problem="不是数字（如 4、3.14、-2）")
+        return Reading([Decimal(text)])
     if item.type == "blank":
         n = len(item.answer)
         if isinstance(response, list):
@@ -246,7 +316,19 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     if got.value is None:
         return Decimal(0)
     if item.type == "single":
-        return item.points if got.value == [item.answer] else Decimal(0)
+        if got.value == [item.answer]:
+            return item.points
+        if item.credit and len(got.value) == 1 and got.value[0] in item.credit:
+            return quantize(item.points * item.credit[got.value[0]] / 100)
+        return Decimal(0)
+    if item.type == "matching":
+        n = len(item.answer)
+        right = sum(1 for g, want in zip(got.value, item.answer) if g == want)
+        return item.points if right == n else quantize(item.points * right / n)
+    if item.type == "blank" and item.numeric:
+        x = got.value[0]
+        best = max((pct for low, high, pct in item.numeric if low <= x <= high), default=Decimal(0))
+        return item.points if best == 100 else quantize(item.points * best / 100)
     if item.type == "multiple":
         right = set(item.answer)
         chosen = set(got.value)
@@ -262,8 +344,13 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
     if item.type == "blank":
         parts = got.value
         n = len(item.answer)
-        right = sum(1 for i, accepted in enumerate(item.answer)
-                    if i < len(parts) and _norm(parts[i]) and _norm(parts[i]) in {_norm(a) for a in accepted})
+        right = Decimal(0)
+        for i, accepted in enumerate(item.answer):
+            got = _norm(parts[i]) if i < len(parts) else ""
+            if got and got in {_norm(a) for a in accepted}:
+                right += 1
+            elif got and item.credit and i < len(item.credit):
+                right += max((p for a, p in item.credit[i].items() if _norm(a) == got), default=Decimal(0)) / 100
         return item.points if right == n else quantize(item.points * right / n)
     raise ValueError(f"{item.type} 不是客观题")
 
@@ -543,7 +630,9 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
     return res
 
 
-TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "short": "简答"}
+TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "matching": "匹配",
+              "short": "简答"}
+
 
 __all__ = ["KeyItem", "Key", "load_key", "load_key_file", "read_answer", "score_item", "split_blanks", "grade",
            "Candidate", "GradeResult", "Unreadable", "PARTIAL_RULES", "TYPE_SHORT", "OBJECTIVE", "r"]

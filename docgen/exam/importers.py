@@ -1,51 +1,78 @@
 """Question importers: Moodle GIFT, Aiken and a spreadsheet (XLSX/CSV) into the bank model.
 
-Every malformed question is reported with its file and line (a BankError lists them all);
-nothing is dropped silently. The formats are described in docs/exam.md.
+A question that cannot be imported is reported with its file, line and reason and the others are
+kept (``import_questions``); ``import_file`` is the strict form that raises a BankError listing
+them all. Nothing is dropped silently. The formats are described in docs/exam.md.
 """
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
 from ..readers import read_table
+from . import gift
 from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question,
                    norm_text, parse_bool, parse_difficulty, parse_letters, parse_points, parse_scoring,
                    parse_type, split_alternatives)
+from .gift import Description
 
 GIFT_SUFFIXES = (".gift",)
 AIKEN_SUFFIXES = (".aiken", ".txt")
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")
 
 
-def import_file(path: str | Path, *, fmt: str | None = None, tags: list[str] | None = None,
-                difficulty: str | None = None) -> Bank:
-    """Read a GIFT, Aiken or spreadsheet file as a bank (format from fmt or the suffix)."""
+@dataclass
+class ImportResult:
+    """What an import read: the questions that imported, the ones that did not, and GIFT descriptions."""
+    bank: Bank
+    problems: list[DataError] = field(default_factory=list)
+    descriptions: list[Description] = field(default_factory=list)
+
+    def items(self) -> list:
+        """Questions and descriptions in file order."""
+        return sorted(self.bank.questions + self.descriptions, key=lambda x: x.line or 0)
+
+
+def import_questions(path: str | Path, *, fmt: str | None = None, tags: list[str] | None = None,
+                     difficulty: str | None = None) -> ImportResult:
+    """Read a GIFT, Aiken or spreadsheet file; bad questions are listed in problems, the rest kept.
+
+    A DataError is raised only when the file as a whole cannot be read (or split into questions).
+    """
     p = Path(path)
     if not p.is_file():
         raise DataError("题库文件不存在", file=str(p))
     kind = (fmt or "").lower() or _guess_format(p)
     if kind == "gift":
-        bank = read_gift(p)
+        res = read_gift(p)
     elif kind == "aiken":
-        bank = read_aiken(p)
+        res = read_aiken(p)
     elif kind in ("xlsx", "csv", "sheet"):
-        bank = read_sheet(p)
+        res = read_sheet(p)
     elif kind in ("yaml", "yml", "json"):
         from .bank import load_yaml_bank
-        bank = load_yaml_bank(p)
+        res = ImportResult(load_yaml_bank(p))
     else:
         raise DataError(f"不认识的题库格式「{kind}」", file=str(p), field="--format",
                         expected="gift、aiken、xlsx 或 yaml")
-    for q in bank.questions:
+    level = parse_difficulty(difficulty) if difficulty else None
+    for q in res.bank.questions:
         if tags:
             q.tags = list(dict.fromkeys(q.tags + tags))
-        if difficulty:
-            q.difficulty = parse_difficulty(difficulty)
-    return bank
+        if level:
+            q.difficulty = level
+    return res
+
+
+def import_file(path: str | Path, *, fmt: str | None = None, tags: list[str] | None = None,
+                difficulty: str | None = None) -> Bank:
+    """Read a GIFT, Aiken or spreadsheet file as a bank; any question that fails raises a BankError."""
+    res = import_questions(path, fmt=fmt, tags=tags, difficulty=difficulty)
+    if res.problems:
+        raise BankError(res.problems)
+    return res.bank
 
 
 def _guess_format(p: Path) -> str:
@@ -76,323 +103,129 @@ def _read_text(p: Path) -> str:
     raise DataError("文件既不是 UTF-8 也不是 GBK 编码", file=str(p))
 
 
-def _finish(questions: list[Question], problems: list[DataError], title: str, source: str) -> Bank:
+def _finish(questions: list[Question], problems: list[DataError], title: str, source: str,
+            descriptions: list[Description] | None = None) -> ImportResult:
+    good = []
     for q in questions:
-        for fld, msg in check_question(q):
+        found = check_question(q)
+        for fld, msg in found:
             problems.append(DataError(f"题 {q.id}：{msg}", file=source, row=q.line, field=fld))
-    if problems:
-        problems.sort(key=lambda e: e.row or 0)
-        raise BankError(problems)
-    return Bank(questions, title, source)
+        if not found:
+            good.append(q)
+    problems.sort(key=lambda e: e.row or 0)
+    return ImportResult(Bank(good, title, source), problems, descriptions or [])
 
 
 # ---------------------------------------------------------------- GIFT
 
-_GIFT_ESC = {":": ":", "~": "~", "=": "=", "#": "#", "{": "{", "}": "}", "\\": "\\", "n": "\n"}
-
-
-def _gift_unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: _GIFT_ESC.get(m.group(1), "\\" + m.group(1)), text)
-
-
-def _gift_plain(text: str, fmt: str) -> str:
-    text = text.strip()
-    if fmt == "html":
-        text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.I)
-        text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    return norm_text(_gift_unescape(text))
-
-
-@dataclass
-class _Chunk:
-    text: str
-    line: int
-    meta: dict
-    category: str
-
-
-def _gift_chunks(text: str, name: str) -> list[_Chunk]:
-    """Split GIFT text into questions: blank lines separate them, except inside an answer block."""
-    chunks: list[_Chunk] = []
-    cur: list[str] = []
-    start = 0
-    depth = 0
-    meta: dict = {}
-    pending_meta: dict = {}
-    category = ""
-
-    def close():
-        nonlocal cur, meta
-        if cur and "".join(cur).strip():
-            chunks.append(_Chunk("\n".join(cur), start, meta, category))
-        cur, meta = [], {}
-
-    for no, line in enumerate(text.split("\n"), 1):
-        stripped = line.strip()
-        if depth == 0 and stripped.startswith("//"):
-            for k, v in re.findall(r"\[(id|tag|tags|difficulty|points)\s*:\s*([^\]]*)\]", stripped, re.I):
-                k = k.lower()
-                if k in ("tag", "tags"):
-                    pending_meta.setdefault("tags", []).append(v.strip())
-                else:
-                    pending_meta[k] = v.strip()
-            continue
-        if depth == 0 and not stripped:
-            close()
-            continue
-        if depth == 0 and not cur and stripped.startswith("$CATEGORY:"):
-            category = stripped.split(":", 1)[1].strip().rstrip("/").split("/")[-1].strip()
-            if category in ("$course$", "$system$", "$module$", "top", "默认", "default"):
-                category = ""
-            continue
-        if not cur:
-            start = no
-            meta, pending_meta = pending_meta, {}
-        cur.append(line)
-        i = 0
-        while i < len(line):
-            c = line[i]
-            if c == "\\":
-                i += 2
-                continue
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth = max(0, depth - 1)
-            i += 1
-    if depth:
-        raise DataError("答案块的 { 没有对应的 }", file=name, row=start, expected="每道题的答案写在 { } 之间")
-    close()
-    return chunks
-
-
-def _split_unescaped(text: str, chars: str) -> list[tuple[str, str]]:
-    """Split text at unescaped chars; returns (marker, piece) pairs ('' marker before the first)."""
-    out, cur, marker = [], [], ""
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text):
-            cur.append(text[i:i + 2])
-            i += 2
-            continue
-        if c in chars:
-            out.append((marker, "".join(cur)))
-            cur, marker = [], c
-        else:
-            cur.append(c)
-        i += 1
-    out.append((marker, "".join(cur)))
-    return out
-
-
-def _find_block(text: str) -> tuple[int, int] | None:
-    depth, start = 0, -1
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
-            if depth == 0:
-                start = i
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return start, i
-        i += 1
-    return None
-
-
-def _strip_feedback(piece: str) -> str:
-    return _split_unescaped(piece, "#")[0][1]
-
-
-def read_gift(path: str | Path) -> Bank:
-    """Read a Moodle GIFT file: choice, multiple answer, true/false, short answer, numeric, essay."""
+def read_gift(path: str | Path) -> ImportResult:
+    """Read a Moodle GIFT file: every question type, descriptions and categories (see docs/exam.md)."""
     p = Path(path)
     name = str(p)
-    questions: list[Question] = []
-    problems: list[DataError] = []
-    for n, chunk in enumerate(_gift_chunks(_read_text(p), name), 1):
-        try:
-            questions.append(_gift_question(chunk, n, name))
-        except DataError as e:
-            problems.append(e)
-    return _finish(questions, problems, p.stem, name)
-
-
-def _gift_question(chunk: _Chunk, n: int, name: str) -> Question:
-    def err(msg, fld=None, expected=None):
-        return DataError(msg, file=name, row=chunk.line, field=fld, expected=expected)
-
-    text = chunk.text.strip()
-    title = ""
-    m = re.match(r"::((?:\\.|[^:])*)::", text)
-    if m:
-        title = _gift_unescape(m.group(1)).strip()
-        text = text[m.end():].lstrip()
-    fmt = "moodle"
-    m = re.match(r"\[(html|moodle|plain|markdown)\]", text, re.I)
-    if m:
-        fmt = m.group(1).lower()
-        text = text[m.end():]
-    block = _find_block(text)
-    if block is None:
-        raise err("没有答案块 { … }（GIFT 的说明文字题不能用于试卷）", expected="题干 {=正确答案 ~错误答案}")
-    before, inner, after = text[:block[0]], text[block[0] + 1:block[1]], text[block[1] + 1:]
-    before_t, after_t = _gift_plain(before, fmt), _gift_plain(after, fmt)
-    meta = chunk.meta
-    qid = meta.get("id") or (title if re.fullmatch(r"[\w.\-]{1,40}", title or "-") else "") or f"G{n:03d}"
-    tags = list(meta.get("tags", []))
-    if chunk.category and chunk.category not in tags:
-        tags.insert(0, chunk.category)
-    try:
-        difficulty = parse_difficulty(meta.get("difficulty"))
-    except ValueError as e:
-        raise err(str(e), "difficulty")
-    q = Question(id=qid, type="single", stem="", tags=tags, difficulty=difficulty, source=name, line=chunk.line)
-    body = inner.strip()
-    general = ""
-    parts = re.split(r"(?<!\\)####", body, maxsplit=1)
-    if len(parts) == 2:
-        body, general = parts[0].strip(), _gift_plain(parts[1], fmt)
-    if "->" in body:
-        raise err("配对题（->）在纸质试卷中不支持", expected="单选、多选、判断、填空或问答")
-    if not body:
-        q.type, q.answer = "short", general
-        q.stem = (before_t + (" " + after_t if after_t else "")).strip()
-    elif re.fullmatch(r"(T|TRUE|F|FALSE)\s*(#.*)?", body, re.S | re.I):
-        q.type = "truefalse"
-        q.answer = body.split("#")[0].strip().upper().startswith("T")
-        q.stem = (before_t + after_t).strip()
-    elif body.startswith("#"):
-        value = _strip_feedback(body[1:]).strip()
-        if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            raise err(f"数值题「{value}」带容差或区间，纸质试卷不支持", expected="精确数值，如 {#24}")
-        q.type, q.answer = "blank", [[value]]
-        q.stem = _with_blank(before_t, after_t, "____")
-    else:
-        answers = []
-        for marker, piece in _split_unescaped(body, "=~")[1:] if body[:1] in "=~" else [("?", body)]:
-            if marker not in ("=", "~"):
-                raise err("答案块中每个答案应以 = 或 ~ 开头", expected="{=正确 ~错误}")
-            piece = _strip_feedback(piece)
-            weight = None
-            wm = re.match(r"\s*%(-?\d+(?:\.\d+)?)%", piece)
-            if wm:
-                weight = float(wm.group(1))
-                piece = piece[wm.end():]
-            answers.append((marker, weight, _gift_plain(piece, fmt)))
-        if not answers:
-            raise err("答案块为空", expected="{=正确 ~错误}")
-        if all(mk == "=" for mk, _, _ in answers):
-            accepted = [t for mk, w, t in answers if w is None or w >= 100]
-            if not accepted:
-                raise err("填空题没有得满分的答案", expected="{=答案一 =答案二}")
-            q.type, q.answer = "blank", [accepted]
-            q.stem = _with_blank(before_t, after_t, "____")
-        else:
-            q.options = [t for _, _, t in answers]
-            correct = [i for i, (mk, w, _) in enumerate(answers) if (mk == "=" and (w is None or w > 0))
-                       or (mk == "~" and w is not None and w > 0)]
-            if not correct:
-                raise err("选择题没有正确答案", "answer", "用 = 标出正确答案，或多选题用 ~%50% 这样的正权重")
-            q.type = "single" if len(correct) == 1 else "multiple"
-            q.answer = correct[0] if q.type == "single" else correct
-            q.stem = _with_blank(before_t, after_t, "（ ）")
-    if not q.stem:
-        raise err("题干为空", "stem")
-    q.explanation = general if q.type != "short" else ""
-    try:
-        q.points = parse_points(meta["points"]) if meta.get("points") else DEFAULT_POINTS[q.type]
-    except ValueError as e:
-        raise err(str(e), "points")
-    return q
-
-
-def _with_blank(before: str, after: str, mark: str) -> str:
-    if after:
-        return f"{before}{mark}{after}"
-    if mark == "（ ）":
-        return before
-    return f"{before}{mark}"
+    questions, descriptions, problems = gift.read_items(_read_text(p), name)
+    return _finish(questions, problems, p.stem, name, descriptions)
 
 
 # ---------------------------------------------------------------- Aiken
 
 _AIKEN_OPTION = re.compile(r"^\s*([A-Ha-h])\s*[.)、．）:：]\s*(.*)$")
-_AIKEN_ANSWER = re.compile(r"^\s*(?:ANSWER|答案)\s*[:：]\s*([A-Ha-h][A-Ha-h,，、\s]*)\s*$", re.I)
+_AIKEN_ANSWER = re.compile(r"^\s*(?:ANSWER|答案)\s*[:：]\s*(.*?)\s*$", re.I)
 
 
-def read_aiken(path: str | Path) -> Bank:
-    """Read an Aiken file: stem line(s), lettered options, ANSWER: X (several letters → multiple choice)."""
+@dataclass
+class _AikenBlock:
+    start: int
+    stem: list[str] = field(default_factory=list)
+    options: list[str] = field(default_factory=list)
+    error: DataError | None = None      # the first thing wrong; the block is reported, not imported
+    gap: bool = False                   # a blank line since the last line of the stem
+
+
+def read_aiken(path: str | Path) -> ImportResult:
+    """Read an Aiken file: stem line(s), lettered options, ANSWER: X (several letters → multiple choice).
+
+    Every malformed block is one error with its line; its lines never join the next question.
+    """
     p = Path(path)
     name = str(p)
     questions: list[Question] = []
     problems: list[DataError] = []
-    block: list[tuple[int, str]] = []
+    count = 0
+    cur: _AikenBlock | None = None
 
-    def close():
-        if block:
+    def fail(block: _AikenBlock, msg: str, row: int, fld: str | None = None, expected: str | None = None):
+        if block.error is None:
+            block.error = DataError(msg, file=name, row=row, field=fld, expected=expected)
+
+    def close(answer: tuple[int, str] | None):
+        nonlocal cur, count
+        block, cur = cur, None
+        if block is None:
+            return
+        count += 1
+        if block.error is None and answer is None:
+            fail(block, "这道题没有 ANSWER: 行就结束了", block.start, "answer", "选项之后写 ANSWER: 字母")
+        if block.error is None and len(block.options) < 2:
+            fail(block, f"这道题只有 {len(block.options)} 个选项", block.start, "options", "至少两行 A. … B. …")
+        if block.error is None:
             try:
-                questions.append(_aiken_question(block, len(questions) + len(problems) + 1, name))
+                questions.append(_aiken_question(block, answer, count, name))
             except DataError as e:
-                problems.append(e)
-        block.clear()
+                block.error = e
+        if block.error is not None:
+            problems.append(block.error)
 
     for no, line in enumerate(_read_text(p).split("\n"), 1):
         if not line.strip():
-            # A blank line ends a question only once its ANSWER line has been read.
-            if block and _AIKEN_ANSWER.match(block[-1][1]):
-                close()
+            if cur is not None and not cur.options:
+                cur.gap = True
             continue
-        block.append((no, line))
-        if _AIKEN_ANSWER.match(line):
-            close()
-    if block:
-        close()
-    return _finish(questions, problems, p.stem, name)
-
-
-def _aiken_question(lines: list[tuple[int, str]], n: int, name: str) -> Question:
-    start = lines[0][0]
-    stem_parts, options, answer_line = [], [], None
-    for no, line in lines:
         am = _AIKEN_ANSWER.match(line)
         om = _AIKEN_OPTION.match(line)
         if am:
-            answer_line = (no, am.group(1))
-        elif om and (options or stem_parts):
+            if cur is None:
+                problems.append(DataError("ANSWER: 行前面没有题目（题目没有开始）", file=name, row=no, field="answer",
+                                          expected="题干、A. B. … 选项，最后 ANSWER: 字母"))
+                continue
+            close((no, am.group(1)))
+        elif om and cur is not None and cur.stem:
             letter = om.group(1).upper()
-            expected = LETTERS[len(options)] if len(options) < len(LETTERS) else "?"
+            expected = LETTERS[len(cur.options)] if len(cur.options) < len(LETTERS) else "?"
             if letter != expected:
-                raise DataError(f"选项字母应为 {expected}，却是 {letter}", file=name, row=no, field="options",
-                                expected="选项按 A. B. C. … 顺序排列")
-            options.append(norm_text(om.group(2)))
-        elif options:
-            raise DataError("选项之后出现了既不是选项也不是 ANSWER: 的行", file=name, row=no,
-                            expected="A. 选项 … 之后紧跟 ANSWER: 字母")
+                fail(cur, f"选项字母应为 {expected}，却是 {letter}", no, "options", "选项按 A. B. C. … 顺序排列")
+            cur.options.append(norm_text(om.group(2)))
+        elif om and cur is None and om.group(1).upper() == "A":
+            cur = _AikenBlock(no)
+            fail(cur, "选项前面没有题干（题目没有开始）", no, "stem", "先写题干一行，再写 A. B. … 选项")
+            cur.stem.append("?")
         else:
-            stem_parts.append(line.strip())
-    if answer_line is None:
-        raise DataError("这道题缺少 ANSWER: 行", file=name, row=start, field="answer",
-                        expected="最后一行写 ANSWER: B")
-    if len(options) < 2:
-        raise DataError(f"这道题只有 {len(options)} 个选项", file=name, row=start, field="options",
-                        expected="至少两行 A. … B. …")
+            if cur is not None and (cur.options or cur.gap):
+                # A new question starts before this one got its ANSWER line.
+                if cur.options:
+                    fail(cur, f"这道题没有 ANSWER: 行，第 {no} 行就开始了下一题", cur.start, "answer",
+                         "每道题的选项之后写 ANSWER: 字母")
+                else:
+                    fail(cur, "只有题干，没有选项和 ANSWER: 行", cur.start, "options", "A. … B. … 选项和 ANSWER: 行")
+                close(None)
+            if cur is None:
+                cur = _AikenBlock(no)
+            cur.stem.append(line.strip())
+    close(None) if cur is not None else None
+    return _finish(questions, problems, p.stem, name)
+
+
+def _aiken_question(block: _AikenBlock, answer: tuple[int, str], n: int, name: str) -> Question:
     try:
-        idx = parse_letters(answer_line[1], len(options))
+        idx = parse_letters(answer[1], len(block.options))
     except ValueError as e:
-        raise DataError(str(e), file=name, row=answer_line[0], field="answer") from None
-    stem = norm_text(" ".join(stem_parts))
+        raise DataError(str(e), file=name, row=answer[0], field="answer",
+                        expected=f"A–{LETTERS[len(block.options) - 1]} 中的字母") from None
+    stem = norm_text(" ".join(block.stem))
     m = re.match(r"^(?:\d+[.、．)）]\s*)", stem)
     if m:
         stem = stem[m.end():]
-    q = Question(id=f"K{n:03d}", type="single" if len(idx) == 1 else "multiple", stem=stem, options=options,
-                 answer=idx[0] if len(idx) == 1 else idx, source=name, line=start)
+    q = Question(id=f"K{n:03d}", type="single" if len(idx) == 1 else "multiple", stem=stem, options=block.options,
+                 answer=idx[0] if len(idx) == 1 else idx, source=name, line=block.start)
     q.points = DEFAULT_POINTS[q.type]
     return q
 
@@ -413,7 +246,7 @@ SHEET_COLUMNS = {
 _OPTION_HEADER = re.compile(r"^(?:选项\s*|option[\s_]*)?([A-Ha-h])(?:\s*选项)?$", re.I)
 
 
-def read_sheet(path: str | Path, *, sheet: str | None = None) -> Bank:
+def read_sheet(path: str | Path, *, sheet: str | None = None) -> ImportResult:
     """Read questions from an XLSX (or CSV) sheet, one per row; columns are listed in docs/exam.md."""
     p = Path(path)
     name = str(p)
@@ -477,6 +310,9 @@ def _sheet_question(item: dict, option_cells: list, answer, scoring, name: str, 
         qtype = parse_type(item["type"])
     except ValueError as e:
         raise err(str(e), "type", "单选、多选、判断、填空、简答（或 single、multiple、truefalse、blank、short）")
+    if qtype == "matching":
+        raise err("表格中不能写匹配题（左右两栏的对应关系写不进一个答案格）", "type",
+                  "用 YAML 题库的 pairs 或 GIFT 的 {=左 -> 右} 写匹配题")
     q = Question(id=qid, type=qtype, stem=norm_text(item["stem"]), source=name, line=line)
     while option_cells and (option_cells[-1] is None or norm_text(option_cells[-1]) == ""):
         option_cells = option_cells[:-1]

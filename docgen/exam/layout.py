@@ -54,6 +54,16 @@ def _cell(text: str = "", **kw) -> m.Cell:
 
 # ---------------------------------------------------------------- paper
 
+def rich(text: str, q) -> list[m.Inline]:
+    """Question text as inlines: **bold** prints bold when the question's format is markdown."""
+    if q.format != "markdown" or "**" not in text:
+        return [m.Text(text)]
+    parts = text.split("**")
+    if len(parts) % 2 == 0:          # an unpaired ** is text
+        return [m.Text(text)]
+    return [m.Text(p, bold=bool(i % 2)) for i, p in enumerate(parts) if p]
+
+
 def stem_inlines(item: Item) -> list[m.Inline]:
     """The numbered stem as printed on the paper: empty brackets for choice, sized underlines for blanks."""
     q = item.question
@@ -64,19 +74,21 @@ def stem_inlines(item: Item) -> list[m.Inline]:
             text = BRACKET.sub(ANSWER_BRACKET, text)
         else:
             text = q.stem + ANSWER_BRACKET
-        return [head, m.Text(text)]
+        return [head, *rich(text, q)]
     if q.type == "blank":
         parts = BLANK.split(q.stem)
         out: list[m.Inline] = [head]
         for i, part in enumerate(parts):
             if part:
-                out.append(m.Text(part))
+                out.extend(rich(part, q))
             if i < len(parts) - 1:
                 # Drawn as full-width low lines (＿), as typed in Word papers: the blank stays a run of
                 # characters, so a following ，or 。 is plainly inside the line and copy-paste shows the gap.
                 out.append(m.Text(FILL * blank_chars(q.answer[i])))
         return out
-    return [head, m.Text(q.stem), m.Text(f"（{fmt_points(item.points)}分）")]
+    if q.type == "matching":
+        return [head, *rich(q.stem, q)]
+    return [head, *rich(q.stem, q), m.Text(f"（{fmt_points(item.points)}分）")]
 
 
 def option_label(i: int, text: str) -> str:
@@ -89,7 +101,10 @@ def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = Non
     blocks: list[m.Block] = list(head or [])
     blocks.append(_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short"))
     if q.type in ("single", "multiple"):
-        blocks.append(m.Columns([[m.Text(option_label(i, o))] for i, o in enumerate(item.options)], n=0, indent=2.0))
+        blocks.append(m.Columns([[m.Text(f"{LETTERS[i]}. "), *rich(o, q)] for i, o in enumerate(item.options)],
+                                n=0, indent=2.0))
+    elif q.type == "matching":
+        blocks.append(matching_table(item))
     elif q.type == "short":
         lines = min(10, max(4, int(item.points)))
         width = text_chars(page) - 3
@@ -97,6 +112,75 @@ def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = Non
             blocks.append(_p([m.Blank(width)], indent=2.0))
     blocks.append(m.Spacer(3))
     return [m.KeepTogether(blocks)]
+
+
+def matching_table(item: Item) -> m.Table:
+    """A 匹配题: numbered left column with an answer bracket each, the right column lettered in printed order."""
+    q = item.question
+    left = [[m.Text(f"（{i + 1}）"), *rich(text, q), m.Text(ANSWER_BRACKET)] for i, text in enumerate(q.left)]
+    right = [[m.Text(f"{LETTERS[i]}. "), *rich(text, q)] for i, text in enumerate(item.options)]
+    rows = []
+    for k in range(max(len(left), len(right))):
+        rows.append([m.Cell(left[k] if k < len(left) else [], align="left"),
+                     m.Cell(right[k] if k < len(right) else [], align="left")])
+    return m.Table(rows, widths=[1.1, 1.0], border=False, align="left", size=BODY)
+
+
+def blank_key_parts(item: Item) -> list[str]:
+    """A fill-in item's key per blank: the answer, other accepted answers, tolerance and partial credit."""
+    q = item.question
+    parts = []
+    for bi, alts in enumerate(q.answer):
+        label = f"（{bi + 1}）" if len(q.answer) > 1 else ""
+        if q.numeric:
+            text = "；".join(_range_key(r) for r in q.numeric)
+        else:
+            more = f"（也可答：{'、'.join(alts[1:])}）" if len(alts) > 1 else ""
+            text = f"{alts[0]}{more}"
+        credit = q.credit[bi] if q.credit and bi < len(q.credit) else {}
+        if credit:
+            text += "；" + "，".join(f"答“{a}”得{_pct(p)}" for a, p in credit.items())
+        parts.append(label + text)
+    return parts
+
+
+def _pct(p) -> str:
+    return f"{fmt_points(p)}%"
+
+
+def _range_key(r) -> str:
+    if r.value is None:
+        text = f"{r.text()}之间的数"
+    elif r.tolerance:
+        text = f"{r.text()}（{fmt_points(r.low)}～{fmt_points(r.high)} 均可）"
+    else:
+        text = r.text()
+    return text if r.credit == 100 else f"{text}得{_pct(r.credit)}"
+
+
+def credit_notes(section: Section) -> list[m.Block]:
+    """Lines under a choice key table naming the options that earn part of the points."""
+    notes = []
+    for item in section.items:
+        q = item.question
+        if q.type == "single" and q.credit:
+            got = "，".join(f"选 {LETTERS[item.order.index(i)]} 得{_pct(p)}" for i, p in sorted(q.credit.items()))
+            notes.append(f"{item.number}. {got}")
+    if not notes:
+        return []
+    return [_p("部分得分：" + "；".join(notes) + "（按本题分值的百分比计）。", size=SMALL, indent=2.0)]
+
+
+def matching_key(section: Section) -> list[m.Block]:
+    """The key of a 匹配题 section: the letter for each left item, and each item's share of the points."""
+    out = []
+    for item in section.items:
+        pairs = "　".join(f"（{i + 1}）{a}" for i, a in enumerate(item.answer()))
+        n = len(item.question.left)
+        each = item.points / n
+        share = f"每项{fmt_points(each)}分" if each * 100 == (each * 100).to_integral_value() else f"每对一项得本题分值的 1/{n}"
+        out.append(_p(f"{item.number}. {pairs}。（{fmt_points(item.points)}分，{share}）", align="justify"))
+    return out
 
 
 def _score_table(sections: list[Section]) -> m.Table:
@@ -197,13 +281,12 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
             if section.type == "multiple":
                 body.append(_p("评分：全部选对得满分；多选、少选、错选均不得分（如按部分得分阅卷，须在考前说明规则）。",
                                  size=SMALL, indent=2.0))
+            body.extend(credit_notes(section))
+        elif section.type == "matching":
+            body.extend(matching_key(section))
         elif section.type == "blank":
             for item in section.items:
-                parts = []
-                for bi, alts in enumerate(item.question.answer):
-                    label = f"（{bi + 1}）" if len(item.question.answer) > 1 else ""
-                    more = f"（也可答：{'、'.join(alts[1:])}）" if len(alts) > 1 else ""
-                    parts.append(f"{label}{alts[0]}{more}")
+                parts = blank_key_parts(item)
                 each = ""
                 if len(item.question.answer) > 1:
                     each = f"，每空{fmt_points(item.points / len(item.question.answer))}分"
@@ -282,11 +365,12 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
         heading = _p(f"{cn_number(si + 1)}、{section.title}（{rng}）", hei=True, bold=True, before=6, keep=True)
         if section.type in ("single", "multiple", "truefalse"):
             blocks.append(m.KeepTogether([heading, _bubble_table(section.items)]))
-        elif section.type == "blank":
+        elif section.type in ("blank", "matching"):
             rows = []
             for it in section.items:
-                n = len(it.question.answer)
-                content = "\u3000" * 16 if n == 1 else "".join(f"（{k + 1}）" + "\u3000" * 9 for k in range(n))
+                n = len(it.question.left) if it.question.type == "matching" else len(it.question.answer)
+                room = 3 if it.question.type == "matching" else 9   # a letter, or a word or two
+                content = "\u3000" * 16 if n == 1 else "".join(f"（{k + 1}）" + "\u3000" * room for k in range(n))
                 rows.append([_cell(str(it.number), bold=True), _cell(content, align="left")])
             blocks.append(m.KeepTogether([heading, m.Table(rows, widths=[0.7, 9.3], size=SMALL, row_height=26)]))
         else:

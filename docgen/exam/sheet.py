@@ -112,10 +112,11 @@ def _resolve(col: Column, items: list["KeyItem"]) -> tuple["KeyItem | None", str
         if item is None:
             return None, f"没有第 {col.ref} 题（共 {len(items)} 题）"
     if col.part is not None:
-        if item.type != "blank":
-            return None, f"{item.id} 不是填空题，不能按第几空分列"
+        if item.type not in ("blank", "matching"):
+            return None, f"{item.id} 不是填空题或匹配题，不能按第几空（项）分列"
+        unit = "项" if item.type == "matching" else "空"
         if not 0 <= col.part < len(item.answer):
-            return None, f"{item.id} 只有 {len(item.answer)} 个空，没有第 {col.part + 1} 空"
+            return None, f"{item.id} 只有 {len(item.answer)} 个{unit}，没有第 {col.part + 1} {unit}"
     return item, ""
 
 
