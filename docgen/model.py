@@ -47,10 +47,11 @@ def length_pt(value: str | float | int | None, default: float = 0.0) -> float:
 
 @dataclass
 class Text:
-    """A run of text with simple emphasis."""
+    """A run of text with simple emphasis; nobreak keeps the whole run on one line (（10分）, ＿＿＿＿)."""
     text: str
     bold: bool = False
     underline: bool = False
+    nobreak: bool = False
 
 
 @dataclass
@@ -178,10 +179,19 @@ class Spacer:
 
 @dataclass
 class Columns:
-    """Short items laid out n to a line (e.g. exam options)."""
+    """Short items laid out n to a line (e.g. exam options).
+
+    labels (A., B., …) go before the items; an item's wrapped lines hang under its text, not its label."""
     items: list[list[Inline]]
     n: int = 2
     indent: float = 2.0
+    labels: list[str] = field(default_factory=list)
+
+    def label_chars(self) -> float:
+        """Width of the label slot in characters (Latin counts half), with half a character to the text."""
+        if not self.labels:
+            return 0.0
+        return max(sum(0.5 if ord(c) < 0x2e80 else 1.0 for c in lab) for lab in self.labels) + 0.5
 
 
 @dataclass

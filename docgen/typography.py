@@ -296,6 +296,7 @@ class Glyph:
     underline: bool = False
     kind: str = "char"            # char | space | blank | box | break
     checked: bool = False
+    glue: bool = False            # never break before this glyph (inside a no-break run)
 
 
 @dataclass
@@ -325,7 +326,7 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
             continue
         attach = False
         if units and prev is not None and prev.kind not in ("space", "break"):
-            if glue_next:
+            if glue_next or g.glue:
                 attach = True
             elif g.kind == "char" and g.text in NO_START:
                 attach = True
