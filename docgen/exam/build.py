@@ -65,9 +65,9 @@ class Spec:
     shuffle_questions: bool = True
     shuffle_options: bool = True
     pass_mark: Decimal = Decimal(70)
-    source: str = ""
     every_type: bool = False        # sections: all — one section per question type of the bank, every question
     notice: str = ""                # why the default spec could not be used (shown to the user)
+    source: str = ""
 
 
 @dataclass
