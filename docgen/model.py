@@ -181,17 +181,24 @@ class Spacer:
 class Columns:
     """Short items laid out n to a line (e.g. exam options).
 
-    labels (A., B., …) go before the items; an item's wrapped lines hang under its text, not its label."""
+    hanging: each item's first run is its label ("A. "); wrapped lines start under the text, not the label."""
     items: list[list[Inline]]
     n: int = 2
     indent: float = 2.0
-    labels: list[str] = field(default_factory=list)
+    hanging: bool = False
+
+    def labels(self) -> list[str]:
+        """The items' labels, stripped ("A."), when hanging."""
+        if not self.hanging:
+            return []
+        return [i[0].text.strip() if i and isinstance(i[0], Text) else "" for i in self.items]
 
     def label_chars(self) -> float:
         """Width of the label slot in characters (Latin counts half), with half a character to the text."""
-        if not self.labels:
+        labels = self.labels()
+        if not labels:
             return 0.0
-        return max(sum(0.5 if ord(c) < 0x2e80 else 1.0 for c in lab) for lab in self.labels) + 0.5
+        return max(sum(0.5 if ord(c) < 0x2e80 else 1.0 for c in lab) for lab in labels) + 0.5
 
 
 @dataclass

@@ -326,7 +326,7 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
             continue
         attach = False
         if units and prev is not None and prev.kind not in ("space", "break"):
-            if glue_next or g.glue:
+            if glue_next:
                 attach = True
             elif g.kind == "char" and g.text in NO_START:
                 attach = True
@@ -340,6 +340,7 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
                 attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
+        attach = attach or (g.glue and bool(units))     # inside a no-break run (（10分）)
         if attach:
             units[-1].append(g)
         else:

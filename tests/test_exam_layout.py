@@ -228,7 +228,7 @@ def test_options_carry_their_labels_in_the_model(default_build):
     out, res = default_build
     doc = paper_document(res.papers[0])
     cols = [b for g in doc.blocks if isinstance(g, m.KeepTogether) for b in g.blocks if isinstance(b, m.Columns)]
-    assert cols and all(c.labels == [f"{x}." for x in "ABCDEFGH"[:len(c.items)]] for c in cols)
+    assert cols and all(c.hanging and c.labels() == [f"{x}." for x in "ABCDEFGH"[:len(c.items)]] for c in cols)
 
 
 # ---------------------------------------------------------------- the answer sheet

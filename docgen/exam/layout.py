@@ -91,8 +91,8 @@ def stem_inlines(item: Item) -> list[m.Inline]:
 
 
 def option_label(i: int) -> str:
-    """'A.' — the label before an option's text."""
-    return f"{LETTERS[i]}."
+    """'A. ' — the label run before an option's text."""
+    return f"{LETTERS[i]}. "
 
 
 def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = None) -> list[m.Block]:
@@ -100,8 +100,8 @@ def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = Non
     blocks: list[m.Block] = list(head or [])
     blocks.append(_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short"))
     if q.type in ("single", "multiple"):
-        blocks.append(m.Columns([[m.Text(o)] for o in item.options], n=0, indent=2.0,
-                                labels=[option_label(i) for i in range(len(item.options))]))
+        blocks.append(m.Columns([[m.Text(option_label(i)), m.Text(o)] for i, o in enumerate(item.options)], n=0,
+                                indent=2.0, hanging=True))
     elif q.type == "short":
         lines = min(10, max(4, int(item.points)))
         width = text_chars(page) - 3
@@ -329,8 +329,7 @@ def plain_text(doc: m.Document) -> str:
             if isinstance(b, (m.Paragraph, m.Heading)):
                 out.append(inline_text(b.inlines))
             elif isinstance(b, m.Columns):
-                labels = b.labels + [""] * (len(b.items) - len(b.labels))
-                out.extend(f"{lab} {inline_text(i)}".strip() for lab, i in zip(labels, b.items))
+                out.extend(inline_text(i) for i in b.items)
             elif isinstance(b, m.Table):
                 out.extend(inline_text(c.inlines) for row in b.rows for c in row)
             elif isinstance(b, (m.KeepTogether, m.Frame)):

@@ -210,12 +210,14 @@ class _Writer:
 
     def inlines(self, para, inlines: list[m.Inline], size: float | None = None, bold: bool = False):
         for x in inlines:
-            if isinstance(x, m.Text):
-                b = bold or x.bold
+            if isinstance(x, m.Text) and x.nobreak:
                 # U+2060 WORD JOINER between the characters: Word and LibreOffice never break there; they
                 # still break at an ideographic space, so it becomes two figure spaces (no-break, same width).
-                text = "\u2060".join(x.text.replace("\u3000", "\u2007\u2007")) if x.nobreak else x.text
-                self._run(para, text, size, bold=False, underline=x.underline, hei=b)
+                text = "\u2060".join(x.text.replace("\u3000", "\u2007\u2007"))
+                self._run(para, text, size, underline=x.underline, hei=bold or x.bold)
+            elif isinstance(x, m.Text):
+                b = bold or x.bold
+                self._run(para, x.text, size, bold=False, underline=x.underline, hei=b)
             elif isinstance(x, m.Blank):
                 text = x.text
                 width = sum(2 if ord(c) > 0x2e7f else 1 for c in text)
@@ -406,8 +408,8 @@ class _Writer:
         self._after_table(c)
 
     def columns(self, c, b: m.Columns):
-        widest = max((len(m_text(i)) for i in b.items), default=0) + max((len(lab) + 1 for lab in b.labels), default=0)
-        n = b.n or (4 if widest <= 6 else 2 if widest <= 13 else 1)
+        n = b.n or (4 if max((len(m_text(i)) for i in b.items), default=0) <= 6 else
+                    2 if max((len(m_text(i)) for i in b.items), default=0) <= 13 else 1)
         rows = [b.items[i:i + n] for i in range(0, len(b.items), n)]
         table = c.add_table(rows=max(1, len(rows)), cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.RIGHT
@@ -420,14 +422,14 @@ class _Writer:
                 cell.width = Emu(int(avail / n * 12700))
                 para = cell.paragraphs[0]
                 para.alignment = WD_ALIGN_PARAGRAPH.LEFT
-                k = ri * n + ci
-                if k < len(b.labels):
+                if b.hanging and item:
                     # A hanging indent with a tab stop at it: wrapped lines start under the text.
                     slot = _pt(b.label_chars() * self.size)
                     pf = para.paragraph_format
                     pf.left_indent, pf.first_line_indent = slot, -slot
                     pf.tab_stops.add_tab_stop(slot)
-                    self._run(para, b.labels[k] + "\t")
+                    self._run(para, m_text(item[:1]).strip() + "\t")
+                    item = item[1:]
                 self.inlines(para, item)
 
     def signature(self, c, b: m.Signature):

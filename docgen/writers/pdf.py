@@ -188,7 +188,8 @@ class TextBlock(Flowable):
         super().__init__()
         self.glyphs = glyphs
         self.hang = hang
-        self.hanging = hanging      # lines after the first start this far in (points)
+        # lines after the first start this far in (points); a labelled option's glyphs carry their own
+        self.hanging = hanging or getattr(glyphs, "hanging", 0.0)
         self.size = size
         self.leading = leading
         self.align = align
@@ -609,17 +610,18 @@ class _Builder:
             return KeepTogether([tbl])
         return tbl
 
+    def _labelled(self, item: list[m.Inline], b: m.Columns) -> "_Hanging":
+        """An item's glyphs with its label padded to the label slot; wrapped lines hang at the slot."""
+        slot = b.label_chars() * self.size
+        label = shape([m.Text(_label_text(item))], self.fonts, self.size)
+        pad = Glyph("", max(0.0, slot - sum(g.width for g in label)), None, kind="pad")
+        out = _Hanging(list(label) + [pad] + list(shape(item[1:], self.fonts, self.size)))
+        out.hanging = slot
+        return out
+
     def columns(self, b: m.Columns, width: float) -> Table:
         size = self.size
-        slot = b.label_chars() * size
-        items = []
-        for k, item in enumerate(b.items):
-            glyphs = shape(item, self.fonts, size)
-            if k < len(b.labels):
-                label = shape([m.Text(b.labels[k])], self.fonts, size)
-                pad = Glyph("", max(0.0, slot - sum(g.width for g in label)), None, kind="pad")
-                glyphs = list(label) + [pad] + list(glyphs)
-            items.append(glyphs)
+        items = [self._labelled(i, b) if b.hanging and i else shape(i, self.fonts, size) for i in b.items]
         indent = b.indent * size
         room = width - indent
         n = b.n
@@ -627,14 +629,23 @@ class _Builder:
             widest = max((sum(g.width for g in it) for it in items), default=0)
             n = 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
         rows = [items[i:i + n] for i in range(0, len(items), n)]
-        data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False, hanging=slot if b.labels else 0.0)
-                 for g in r] + [""] * (n - len(r))
+        data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
                 for r in rows]
         tbl = Table(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
         tbl.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return tbl
+
+
+class _Hanging(list):
+    """Glyphs of a labelled item (A. text) and the indent its wrapped lines hang at."""
+    hanging = 0.0
+
+
+def _label_text(item: list[m.Inline]) -> str:
+    """The label run of a hanging item, without its trailing space."""
+    return item[0].text.strip() if isinstance(item[0], m.Text) else ""
 
 
 def _own_row(row: list[m.Cell]) -> bool:
