@@ -211,10 +211,15 @@ class _Writer:
     def inlines(self, para, inlines: list[m.Inline], size: float | None = None, bold: bool = False):
         for x in inlines:
             if isinstance(x, m.Text) and x.nobreak:
-                # U+2060 WORD JOINER between the characters: Word and LibreOffice never break there; they
-                # still break at an ideographic space, so it becomes two figure spaces (no-break, same width).
+                # U+2060 WORD JOINER between the characters, and an ideographic space as two figure spaces
+                # (no-break, same width). LibreOffice's Chinese line breaking ignores joiners between Han
+                # characters, so the run is tagged with a language whose (Unicode) rules honour them.
                 text = "\u2060".join(x.text.replace("\u3000", "\u2007\u2007"))
-                self._run(para, text, size, underline=x.underline, hei=bold or x.bold)
+                run = self._run(para, text, size, underline=x.underline, hei=bold or x.bold)
+                lang = OxmlElement("w:lang")
+                lang.set(qn("w:val"), "en-US")
+                lang.set(qn("w:eastAsia"), "en-US")
+                run._element.get_or_add_rPr().append(lang)
             elif isinstance(x, m.Text):
                 b = bold or x.bold
                 self._run(para, x.text, size, bold=False, underline=x.underline, hei=b)
