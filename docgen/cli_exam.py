@@ -56,7 +56,7 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
 @exam_app.command()
 def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件夹、GIFT、Aiken、XLSX；或内置题库名 sample。"),
           out: Path = typer.Option(..., "--out", "-o", help="输出文件夹。"),
-          spec: Optional[Path] = typer.Option(None, "--spec", help="组卷规格 YAML（大题、题数、分值、标签、难度搭配）。"),
+          spec: Optional[Path] = typer.Option(None, "--spec", help="组卷规格 YAML（大题、题数、分值、标签、难度搭配），或内置规格 standard（默认：60 题、100 分、90 分钟）、full（题库全部题目）。"),
           versions: int = typer.Option(2, "--versions", "-n", help="版本数（A、B、…卷）。"),
           seed: Optional[int] = typer.Option(None, "--seed", help="随机种子；相同题库、规格和种子生成相同的试卷。"),
           fmt: Optional[str] = typer.Option(None, "--format", "-f", help="试卷和答案的格式：pdf、docx 或 both（默认）。"),
@@ -74,11 +74,15 @@ def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件�
     if as_json:
         print(json.dumps({"seed": result.seed, "versions": [p.version for p in result.papers],
                           "questions": len(paper.items()), "full_marks": str(paper.total),
+                          "duration": paper.duration, "notice": result.notice,
                           "written": [str(f) for f in result.files]}, ensure_ascii=False, indent=1))
         return
+    if result.notice:
+        err.print(f"[yellow]提示：[/]{esc(result.notice)}", highlight=False, soft_wrap=True)
     for f in result.files:
         console.print(f"已生成 {f}", highlight=False, markup=False)
-    console.print(f"共 {len(result.papers)} 个版本，每卷 {len(paper.items())} 题、满分 {paper.total} 分；"
+    time = f"、考试时间 {paper.duration} 分钟" if paper.duration else ""
+    console.print(f"共 {len(result.papers)} 个版本，每卷 {len(paper.items())} 题、满分 {paper.total} 分{time}；"
                   f"种子 {result.seed}（加 --seed {result.seed} 可重新生成相同试卷）。", highlight=False, markup=False)
 
 

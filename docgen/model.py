@@ -47,10 +47,11 @@ def length_pt(value: str | float | int | None, default: float = 0.0) -> float:
 
 @dataclass
 class Text:
-    """A run of text with simple emphasis."""
+    """A run of text with simple emphasis; nobreak keeps the whole run on one line (（10分）, ＿＿＿＿)."""
     text: str
     bold: bool = False
     underline: bool = False
+    nobreak: bool = False
 
 
 @dataclass
@@ -178,10 +179,26 @@ class Spacer:
 
 @dataclass
 class Columns:
-    """Short items laid out n to a line (e.g. exam options)."""
+    """Short items laid out n to a line (e.g. exam options).
+
+    hanging: each item's first run is its label ("A. "); wrapped lines start under the text, not the label."""
     items: list[list[Inline]]
     n: int = 2
     indent: float = 2.0
+    hanging: bool = False
+
+    def labels(self) -> list[str]:
+        """The items' labels, stripped ("A."), when hanging."""
+        if not self.hanging:
+            return []
+        return [i[0].text.strip() if i and isinstance(i[0], Text) else "" for i in self.items]
+
+    def label_chars(self) -> float:
+        """Width of the label slot in characters (Latin counts half), with half a character to the text."""
+        labels = self.labels()
+        if not labels:
+            return 0.0
+        return max(sum(0.5 if ord(c) < 0x2e80 else 1.0 for c in lab) for lab in labels) + 0.5
 
 
 @dataclass

@@ -296,6 +296,7 @@ class Glyph:
     underline: bool = False
     kind: str = "char"            # char | space | blank | box | break
     checked: bool = False
+    glue: bool = False            # never break before this glyph (inside a no-break run)
 
 
 @dataclass
@@ -339,6 +340,7 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
                 attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
+        attach = attach or (g.glue and bool(units))     # inside a no-break run (（10分）)
         if attach:
             units[-1].append(g)
         else:

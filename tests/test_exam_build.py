@@ -225,10 +225,14 @@ def test_seed_reproduces_and_differs():
     again = [p.key() for p in build_papers(bank, spec, versions=2, seed=5)]
     other = [p.key() for p in build_papers(bank, spec, versions=2, seed=6)]
     assert one == again and one != other
-    # default spec: one section per type, every question
-    assert len(one[0]) == len(bank.questions)
-    assert [s.type for s in build_papers(bank, spec, versions=1, seed=5)[0].sections] == [
-        "single", "multiple", "truefalse", "blank", "short"]
+    # default spec (issue 13): a 100-point paper of 60 questions, one section per type, 90 minutes
+    paper = build_papers(bank, spec, versions=1, seed=5)[0]
+    assert len(one[0]) == 60 and paper.total == 100 and paper.duration == 90 and not spec.notice
+    assert [s.type for s in paper.sections] == ["single", "multiple", "truefalse", "blank", "short"]
+    # the whole bank stays available by the built-in spec "full"
+    full = build_papers(bank, load_spec("full", bank), versions=1, seed=5)[0]
+    assert len(full.items()) == len(bank.questions)
+    assert [s.type for s in full.sections] == ["single", "multiple", "truefalse", "blank", "short"]
 
 
 def test_spec_errors():

@@ -40,6 +40,7 @@ class BuildResult:
     papers: list[Paper]
     files: list[Path]
     seed: int
+    notice: str = ""        # e.g. the bank was too small for the default 100-point spec
 
 
 def _org_name(profile) -> str:
@@ -65,7 +66,7 @@ def build_exam(bank_path: Path | str, out: Path, *, spec_path: Path | None = Non
     text = key_json(papers)
     atomic_write(out / "key.json", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     files.append(out / "key.json")
-    return BuildResult(papers, files, papers[0].seed)
+    return BuildResult(papers, files, papers[0].seed, spec.notice)
 
 
 def grade_exam(key_path: Path, responses: Path, out: Path, *, pass_mark: Decimal | int | str | None = None,

@@ -7,6 +7,7 @@ shuffle: ``key.json`` gives, per version, every question's printed options and a
 from __future__ import annotations
 
 import json
+import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,8 +17,8 @@ from typing import Any
 from ..errors import DataError
 from ..formatting import cn_number
 from ..readers import read_document
-from .bank import (DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, norm_text, parse_difficulty,
-                   parse_points, parse_type)
+from .bank import (BUILTIN_DIR, DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text,
+                   parse_difficulty, parse_points, parse_type)
 
 VERSION_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"   # no I or O: they read as 1 and 0 on a sheet
 
@@ -48,18 +49,25 @@ class SectionSpec:
     instructions: str | None = None
 
 
+# Minutes a candidate needs per question, for a spec that does not give the time (others: 1.5).
+MINUTES = {"single": Decimal(1), "multiple": Decimal("1.5"), "truefalse": Decimal("0.5"), "blank": Decimal("1.5"),
+           "short": Decimal(8)}
+
+
 @dataclass
 class Spec:
     """What to build: sections plus paper-level settings (title, time, seal line, notes)."""
     sections: list[SectionSpec]
     title: str = ""
     subtitle: str = ""
-    duration: int | None = None
+    duration: int | None = None     # minutes; None: estimated from the questions; 0: not printed
     seal_line: bool = True
     notes: list[str] = field(default_factory=lambda: list(DEFAULT_NOTES))
     shuffle_questions: bool = True
     shuffle_options: bool = True
     pass_mark: Decimal = Decimal(70)
+    every_type: bool = False        # sections: all — one section per question type of the bank, every question
+    notice: str = ""                # why the default spec could not be used (shown to the user)
     source: str = ""
     partial: str = "none"           # multiple choice with some right and none wrong: none | half | ratio
 
@@ -90,6 +98,20 @@ class Item:
             return [list(alts) for alts in q.answer]
         return q.answer
 
+    def scoring(self) -> list[ScoringPoint]:
+        """The scoring points, scaled to this item's points when the spec gives the question other points."""
+        sp = self.question.scoring
+        known = [s.points for s in sp if s.points is not None]
+        total = sum(known, Decimal(0))
+        if not sp or len(known) != len(sp) or total == self.points or total == 0:
+            return list(sp)
+        # In halves, largest remainder first: the points add up to the item's exactly.
+        halves = [s.points * self.points / total * 2 for s in sp]
+        whole = [int(h) for h in halves]
+        for i in sorted(range(len(sp)), key=lambda i: -(halves[i] - whole[i]))[:int(self.points * 2) - sum(whole)]:
+            whole[i] += 1
+        return [ScoringPoint(s.text, Decimal(w) / 2) for s, w in zip(sp, whole)]
+
     def key_entry(self, section: int) -> dict:
         """This item's entry in key.json."""
         entry = {"id": self.question.id, "number": self.number, "section": section, "type": self.question.type,
@@ -98,7 +120,7 @@ class Item:
             entry["tags"] = list(self.question.tags)
         if self.question.type == "short" and self.question.scoring:
             entry["scoring"] = [{"point": s.text, "points": points_json(s.points) if s.points is not None else None}
-                                for s in self.question.scoring]
+                                for s in self.scoring()]
         entry.update(self.credit_fields())
         return entry
 
@@ -151,6 +173,14 @@ class Paper:
         """Full marks."""
         return sum((s.total for s in self.sections), Decimal(0))
 
+    @property
+    def duration(self) -> int:
+        """考试时间 in minutes: the spec's, or an estimate from the questions rounded up to 10 (0: none)."""
+        if self.spec.duration is not None:
+            return self.spec.duration
+        need = sum((MINUTES.get(i.question.type, Decimal("1.5")) for i in self.items()), Decimal(0))
+        return max(30, math.ceil(need / 10) * 10)
+
     def items(self) -> list[Item]:
         """All items in printed order."""
         return [i for s in self.sections for i in s.items]
@@ -177,14 +207,32 @@ def points_json(d: Decimal) -> int | float:
 
 # ---------------------------------------------------------------- spec
 
+BUILTIN_SPECS = {"standard": BUILTIN_DIR / "spec-standard.yaml", "full": BUILTIN_DIR / "spec-full.yaml"}
+
+
+def _exam_title(bank: Bank) -> str:
+    return bank.title.removesuffix("题库") + "考试" if bank.title.endswith("题库") else "岗位知识考试"
+
+
 def load_spec(path: str | Path | None, bank: Bank) -> Spec:
-    """Read a spec file, or make the default: one section per question type, all questions."""
+    """Read a spec file or a built-in spec (standard, full); without one, the standard 100-point spec.
+
+    A bank too small for the standard spec gets every question instead, and spec.notice says so."""
     if path is None:
-        title = bank.title.removesuffix("题库") + "考试" if bank.title.endswith("题库") else ""
-        return Spec([SectionSpec(t, title=TYPE_NAMES[t]) for t in bank.types()], title=title or "岗位知识考试")
-    data = read_document(path)
-    name = str(path)
-    return spec_from_mapping(data, name)
+        spec = load_spec("standard", bank)
+        try:
+            select(bank, spec, 0)
+        except DataError as e:
+            spec = load_spec("full", bank)
+            spec.notice = (f"题库不够组成默认的 100 分试卷（{e.message}），已收入题库中的全部题目，"
+                           f"满分按各题分值合计；可用 --spec 指定组卷规格")
+        return spec
+    builtin = BUILTIN_SPECS.get(str(path))
+    if builtin is not None and not Path(path).exists():
+        spec = spec_from_mapping(read_document(builtin), str(path), default_title=_exam_title(bank))
+        spec.source = ""
+        return spec
+    return spec_from_mapping(read_document(path), str(path))
 
 
 _SPEC_KEYS = {"title", "subtitle", "duration", "seal_line", "notes", "shuffle_questions", "shuffle_options",
@@ -192,17 +240,20 @@ _SPEC_KEYS = {"title", "subtitle", "duration", "seal_line", "notes", "shuffle_qu
 _SECTION_KEYS = {"type", "count", "points", "tags", "difficulty", "title", "instructions"}
 
 
-def spec_from_mapping(data: dict, name: str = "spec") -> Spec:
-    """Validate a spec mapping; errors name the file and the section."""
+def spec_from_mapping(data: dict, name: str = "spec", default_title: str = "岗位知识考试") -> Spec:
+    """Validate a spec mapping; errors name the file and the section (sections: all takes every question)."""
     if not isinstance(data, dict):
         raise DataError("组卷规格应是一个映射", file=name, expected="title: …\nsections:\n  - type: single …")
     unknown = set(data) - _SPEC_KEYS
     if unknown:
         raise DataError(f"未知字段「{sorted(unknown)[0]}」", file=name, expected="、".join(sorted(_SPEC_KEYS)))
     raw_sections = data.get("sections")
-    if not isinstance(raw_sections, list) or not raw_sections:
+    every_type = raw_sections == "all"
+    if every_type:
+        raw_sections = []
+    elif not isinstance(raw_sections, list) or not raw_sections:
         raise DataError("缺少 sections（大题列表）", file=name, field="sections",
-                        expected="sections:\n  - type: single\n    count: 10\n    points: 2")
+                        expected="sections:\n  - type: single\n    count: 10\n    points: 2（或 sections: all）")
     sections = []
     for i, s in enumerate(raw_sections, 1):
         where = f"sections 第 {i} 项"
@@ -252,13 +303,17 @@ def spec_from_mapping(data: dict, name: str = "spec") -> Spec:
                     raise DataError(f"{where}：难度「{k}」的数量不能为负", file=name, field="difficulty")
                 sec.difficulty[level] = share
         sections.append(sec)
-    spec = Spec(sections, title=norm_text(data.get("title")) or "岗位知识考试",
-                subtitle=norm_text(data.get("subtitle")), source=name)
+    spec = Spec(sections, title=norm_text(data.get("title")) or default_title,
+                subtitle=norm_text(data.get("subtitle")), source=name, every_type=every_type)
     if data.get("duration") is not None:
         d = data["duration"]
-        if isinstance(d, bool) or not isinstance(d, int) or d <= 0:
-            raise DataError(f"考试时间「{d}」应为分钟数", file=name, field="duration")
-        spec.duration = d
+        if d is False:
+            spec.duration = 0
+        elif isinstance(d, bool) or not isinstance(d, int) or d <= 0:
+            raise DataError(f"考试时间「{d}」应为分钟数", file=name, field="duration",
+                            expected="正整数分钟数，如 90；false 表示不印考试时间")
+        else:
+            spec.duration = d
     for key in ("seal_line", "shuffle_questions", "shuffle_options"):
         if key in data:
             if not isinstance(data[key], bool):
@@ -309,7 +364,8 @@ def select(bank: Bank, spec: Spec, seed: int) -> list[tuple[SectionSpec, list[Qu
     rng = random.Random(f"{seed}:select")
     used: set[str] = set()
     out = []
-    for si, sec in enumerate(spec.sections, 1):
+    sections = [SectionSpec(t, title=TYPE_NAMES[t]) for t in bank.types()] if spec.every_type else spec.sections
+    for si, sec in enumerate(sections, 1):
         where = f"第 {si} 大题（{TYPE_NAMES[sec.type]}）"
         pool = [q for q in bank.questions if q.type == sec.type and q.id not in used and _matches(q, sec.tags)]
         scope = f"题型为 {TYPE_NAMES[sec.type]}" + (f"、标签含 {'/'.join(sec.tags)}" if sec.tags else "")
@@ -399,4 +455,4 @@ def key_json(papers: list[Paper]) -> str:
 
 
 __all__ = ["Spec", "SectionSpec", "Paper", "Section", "Item", "load_spec", "spec_from_mapping", "select",
-           "build_papers", "key_json", "option_order", "fmt_points", "points_json", "TYPES"]
+           "build_papers", "key_json", "option_order", "fmt_points", "points_json", "TYPES", "BUILTIN_SPECS"]

@@ -16,6 +16,10 @@ SMALL = 10.5      # 五号
 BODY = 12.0       # 小四
 ANSWER_BRACKET = "（\u3000\u3000）"
 FILL = "＿"
+# The answer sheet's marks: a letter (or √ ×) in square brackets, and the 填涂说明 names that shape.
+MARK_OPEN, MARK_CLOSE = "[", "]"
+MARK_SHAPE = f"方括号“{MARK_OPEN}　{MARK_CLOSE}”"
+SECRET = "保密"
 
 
 def page_setup(seal_line: bool = False) -> m.PageSetup:
@@ -52,6 +56,11 @@ def _cell(text: str = "", **kw) -> m.Cell:
     return m.Cell([m.Text(text)] if text else [], **kw)
 
 
+def score_text(points) -> m.Text:
+    """（10分） as one unbreakable run: a score never splits across lines."""
+    return m.Text(f"（{fmt_points(points)}分）", nobreak=True)
+
+
 # ---------------------------------------------------------------- paper
 
 def rich(text: str, q) -> list[m.Inline]:
@@ -69,12 +78,14 @@ def stem_inlines(item: Item) -> list[m.Inline]:
     q = item.question
     head = m.Text(f"{item.number}. ")
     if q.type in ("single", "multiple", "truefalse"):
-        if BRACKET.search(q.stem):
-            text = BRACKET.sub(ANSWER_BRACKET, q.stem, count=1)
-            text = BRACKET.sub(ANSWER_BRACKET, text)
-        else:
-            text = q.stem + ANSWER_BRACKET
-        return [head, *rich(text, q)]
+        parts = BRACKET.split(q.stem) if BRACKET.search(q.stem) else [q.stem, ""]
+        out = [head]
+        for i, part in enumerate(parts):
+            if part:
+                out.extend(rich(part, q))
+            if i < len(parts) - 1:
+                out.append(m.Text(ANSWER_BRACKET, nobreak=True))
+        return out
     if q.type == "blank":
         parts = BLANK.split(q.stem)
         out: list[m.Inline] = [head]
@@ -84,16 +95,16 @@ def stem_inlines(item: Item) -> list[m.Inline]:
             if i < len(parts) - 1:
                 # Drawn as full-width low lines (＿), as typed in Word papers: the blank stays a run of
                 # characters, so a following ，or 。 is plainly inside the line and copy-paste shows the gap.
-                out.append(m.Text(FILL * blank_chars(q.answer[i])))
+                out.append(m.Text(FILL * blank_chars(q.answer[i]), nobreak=True))
         return out
     if q.type == "matching":
         return [head, *rich(q.stem, q)]
-    return [head, *rich(q.stem, q), m.Text(f"（{fmt_points(item.points)}分）")]
+    return [head, *rich(q.stem, q), score_text(item.points)]
 
 
-def option_label(i: int, text: str) -> str:
-    """'A. text'."""
-    return f"{LETTERS[i]}. {text}"
+def option_label(i: int) -> str:
+    """'A. ' — the label run before an option's text."""
+    return f"{LETTERS[i]}. "
 
 
 def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = None) -> list[m.Block]:
@@ -101,8 +112,8 @@ def _item_blocks(item: Item, page: m.PageSetup, head: list[m.Block] | None = Non
     blocks: list[m.Block] = list(head or [])
     blocks.append(_p(stem_inlines(item), align="justify", keep=bool(q.options) or q.type == "short"))
     if q.type in ("single", "multiple"):
-        blocks.append(m.Columns([[m.Text(f"{LETTERS[i]}. "), *rich(o, q)] for i, o in enumerate(item.options)],
-                                n=0, indent=2.0))
+        blocks.append(m.Columns([[m.Text(option_label(i)), *rich(o, q)] for i, o in enumerate(item.options)], n=0,
+                                indent=2.0, hanging=True))
     elif q.type == "matching":
         blocks.append(matching_table(item))
     elif q.type == "short":
@@ -210,8 +221,8 @@ def paper_document(paper: Paper, org_name: str = "", seal_line: bool | None = No
     if spec.subtitle:
         blocks.append(_p(spec.subtitle, size=SMALL, align="center"))
     info = []
-    if spec.duration:
-        info.append(f"考试时间：{spec.duration}分钟")
+    if paper.duration:
+        info.append(f"考试时间：{paper.duration}分钟")
     info.append(f"满分：{fmt_points(paper.total)}分")
     blocks.append(_p("\u3000\u3000".join(info), size=SMALL, align="center", after=4))
     blocks.append(_fields_line([("姓名", 5), ("部门", 6), ("工号", 5), ("日期", 6)]))
@@ -255,9 +266,12 @@ def _answer_table(items: list[Item], per_row: int = 10) -> m.Table:
     return m.Table(rows, widths=[1.4] + [1.0] * per_row, size=SMALL, row_height=20)
 
 
-def _companion_head(paper: Paper, org_name: str, what: str) -> list[m.Block]:
-    """Organisation, the paper's title and what this sheet is (key or answer sheet)."""
+def _companion_head(paper: Paper, org_name: str, what: str, secret: bool = False) -> list[m.Block]:
+    """Organisation, the paper's title and what this sheet is (key or answer sheet); secret marks it 保密."""
     blocks: list[m.Block] = []
+    if secret:
+        blocks.append(_p([m.Text(f"★{SECRET}★", bold=True), m.Text("　考试结束前不得外传")], size=SMALL, align="left",
+                         indent=0))
     if org_name:
         blocks.append(_p(org_name, size=SMALL, align="center"))
     blocks.append(m.Heading(1, [m.Text(f"{paper.title}（{paper.version}卷）")], size=18))
@@ -269,7 +283,7 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
     """参考答案及评分标准 for one version."""
     page = page_setup(False)
     title = f"{paper.title}（{paper.version}卷）"
-    blocks = _companion_head(paper, org_name, "参考答案及评分标准")
+    blocks = _companion_head(paper, org_name, "参考答案及评分标准", secret=True)
     pm = pass_mark if pass_mark is not None else paper.spec.pass_mark
     blocks.append(_p(f"满分{fmt_points(paper.total)}分，按百分制{fmt_points(pm)}分及格。组卷种子：{paper.seed}（同一题库、"
                      f"规格和种子可重新生成完全相同的试卷）。", size=SMALL, indent=2.0, after=4))
@@ -290,23 +304,24 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
                 each = ""
                 if len(item.question.answer) > 1:
                     each = f"，每空{fmt_points(item.points / len(item.question.answer))}分"
-                body.append(_p(f"{item.number}. {'；'.join(parts)}。（{fmt_points(item.points)}分{each}）",
-                                 align="justify"))
+                body.append(_p([m.Text(f"{item.number}. {'；'.join(parts)}。"),
+                                m.Text(f"（{fmt_points(item.points)}分{each}）", nobreak=True)], align="justify"))
         else:
             for item in section.items:
                 q = item.question
                 group: list[m.Block] = [
-                    _p([m.Text(f"{item.number}. ", bold=True), m.Text(q.stem, bold=True),
-                        m.Text(f"（{fmt_points(item.points)}分）")], align="justify", keep=True)]
+                    _p([m.Text(f"{item.number}. ", bold=True), m.Text(q.stem, bold=True), score_text(item.points)],
+                       align="justify", keep=True)]
                 if q.answer:
                     group.append(_p([m.Text("参考答案：", bold=True), m.Text(q.answer)], indent=2.0, align="justify"))
-                if q.scoring:
+                scoring = item.scoring()
+                if scoring:
                     group.append(_p([m.Text("评分要点：", bold=True)], indent=2.0, keep=True))
                     marks = "①②③④⑤⑥⑦⑧⑨⑩"
-                    for pi, sp in enumerate(q.scoring):
+                    for pi, sp in enumerate(scoring):
                         mark = marks[pi] if pi < len(marks) else f"({pi + 1})"
-                        pts = f"（{fmt_points(sp.points)}分）" if sp.points is not None else ""
-                        group.append(_p(f"{mark}{sp.text}{pts}", indent=2.0, align="justify"))
+                        pts = [score_text(sp.points)] if sp.points is not None else []
+                        group.append(_p([m.Text(f"{mark}{sp.text}")] + pts, indent=2.0, align="justify"))
                 body.append(group)
         explained = [i for i in section.items if i.question.explanation and section.type != "short"]
         if explained:
@@ -327,8 +342,8 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
 
 def _bubbles(item: Item) -> str:
     if item.question.type == "truefalse":
-        return "[√]\u3000[×]"
-    return " ".join(f"[{LETTERS[i]}]" for i in range(len(item.options)))
+        return f"{MARK_OPEN}√{MARK_CLOSE}\u3000{MARK_OPEN}×{MARK_CLOSE}"
+    return " ".join(f"{MARK_OPEN}{LETTERS[i]}{MARK_CLOSE}" for i in range(len(item.options)))
 
 
 def _bubble_table(items: list[Item]) -> m.Table:
@@ -347,8 +362,10 @@ def _bubble_table(items: list[Item]) -> m.Table:
 
 
 def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
-    """答题卡: bubbles for choice and true/false, boxes for blanks and short answers, by question number."""
-    page = page_setup(False)
+    """答题卡: bubbles for choice and true/false, boxes for blanks and short answers, by question number.
+
+    It has the 密封线 with 姓名/部门/工号 on every page: loose sheets must still say whose they are."""
+    page = page_setup(True)
     title = f"{paper.title}（{paper.version}卷）"
     blocks = _companion_head(paper, org_name, "答　题　卡")
     info = m.Table([[_cell("姓名", bold=True), _cell(), _cell("部门", bold=True), _cell(), _cell("工号", bold=True),
@@ -356,8 +373,10 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
                    widths=[1, 2.2, 1, 2.2, 1, 2, 1, 1.2], size=SMALL, row_height=26)
     blocks.append(info)
     blocks.append(_p([m.Text("填涂说明：", bold=True),
-                      m.Text("选择题、判断题请将所选答案的方框涂黑或打“√”，修改时擦净或划去重选；填空题和简答题"
-                             "写在对应题号的框内；请保持卡面整洁，不要折叠。")],
+                      m.Text(f"选择题、判断题请用黑色笔把所选答案的{MARK_SHAPE}连同其中的字母或符号涂满"
+                             f"（判断题：正确涂{MARK_OPEN}√{MARK_CLOSE}，错误涂{MARK_OPEN}×{MARK_CLOSE}），"
+                             "不要只打勾或画圈；修改时擦净后重涂。填空题和简答题写在对应题号的框内。"
+                             "请保持卡面整洁，不要折叠；每页左侧密封线外都要填写姓名、部门、工号。")],
                      size=SMALL, align="justify", before=4, after=4))
     for si, section in enumerate(paper.sections):
         first, last = section.items[0].number, section.items[-1].number
@@ -376,7 +395,7 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
         else:
             for i, it in enumerate(section.items):
                 height = min(10, max(4, int(it.points))) * BODY * 1.6
-                box = m.Frame([_p(f"{it.number}.（{fmt_points(it.points)}分）", size=SMALL), m.Spacer(height)],
+                box = m.Frame([_p([m.Text(f"{it.number}."), score_text(it.points)], size=SMALL), m.Spacer(height)],
                               padding=6, border_width=0.75)
                 # Kept together (with the heading, for the first box): a box moves to the next page whole.
                 blocks.append(m.KeepTogether(([heading] if i == 0 else []) + [box, m.Spacer(6)]))

@@ -210,7 +210,17 @@ class _Writer:
 
     def inlines(self, para, inlines: list[m.Inline], size: float | None = None, bold: bool = False):
         for x in inlines:
-            if isinstance(x, m.Text):
+            if isinstance(x, m.Text) and x.nobreak:
+                # U+2060 WORD JOINER between the characters, and an ideographic space as two figure spaces
+                # (no-break, same width). LibreOffice's Chinese line breaking ignores joiners between Han
+                # characters, so the run is tagged with a language whose (Unicode) rules honour them.
+                text = "\u2060".join(x.text.replace("\u3000", "\u2007\u2007"))
+                run = self._run(para, text, size, underline=x.underline, hei=bold or x.bold)
+                lang = OxmlElement("w:lang")
+                lang.set(qn("w:val"), "en-US")
+                lang.set(qn("w:eastAsia"), "en-US")
+                run._element.get_or_add_rPr().append(lang)
+            elif isinstance(x, m.Text):
                 b = bold or x.bold
                 self._run(para, x.text, size, bold=False, underline=x.underline, hei=b)
             elif isinstance(x, m.Blank):
@@ -417,6 +427,14 @@ class _Writer:
                 cell.width = Emu(int(avail / n * 12700))
                 para = cell.paragraphs[0]
                 para.alignment = WD_ALIGN_PARAGRAPH.LEFT
+                if b.hanging and item:
+                    # A hanging indent with a tab stop at it: wrapped lines start under the text.
+                    slot = _pt(b.label_chars() * self.size)
+                    pf = para.paragraph_format
+                    pf.left_indent, pf.first_line_indent = slot, -slot
+                    pf.tab_stops.add_tab_stop(slot)
+                    self._run(para, m_text(item[:1]).strip() + "\t")
+                    item = item[1:]
                 self.inlines(para, item)
 
     def signature(self, c, b: m.Signature):

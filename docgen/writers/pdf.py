@@ -36,7 +36,7 @@ _SHAPED_MAX = 2048   # texts kept per font set; letters of one batch repeat most
 
 def _inline_key(x: m.Inline):
     if isinstance(x, m.Text):
-        return ("t", x.text, x.bold, x.underline)
+        return ("t", x.text, x.bold, x.underline, x.nobreak)
     if isinstance(x, m.Blank):
         return ("b", x.text, x.bold, x.chars)
     if isinstance(x, m.Checkbox):
@@ -67,7 +67,11 @@ def _shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = Fa
     out: list[Glyph] = []
     for x in inlines:
         if isinstance(x, m.Text):
-            out.extend(_chars(x.text, fonts, size, bold or x.bold, x.underline))
+            run = _chars(x.text, fonts, size, bold or x.bold, x.underline)
+            if x.nobreak:
+                for g in run[1:]:
+                    g.glue = True
+            out.extend(run)
         elif isinstance(x, m.Blank):
             inner = _chars(x.text, fonts, size, bold or x.bold, True)
             inner_w = sum(g.width for g in inner)
@@ -179,10 +183,13 @@ class TextBlock(Flowable):
     """A paragraph of Chinese text laid out by the typography module."""
 
     def __init__(self, glyphs, size, leading, align="justify", indent=0.0, space_before=0.0,
-                 space_after=0.0, right_indent=0.0, lines=None, first_indent_applies=True, hang=True):
+                 space_after=0.0, right_indent=0.0, lines=None, first_indent_applies=True, hang=True,
+                 hanging=0.0):
         super().__init__()
         self.glyphs = glyphs
         self.hang = hang
+        # lines after the first start this far in (points); a labelled option's glyphs carry their own
+        self.hanging = hanging or getattr(glyphs, "hanging", 0.0)
         self.size = size
         self.leading = leading
         self.align = align
@@ -197,12 +204,12 @@ class TextBlock(Flowable):
 
     def _layout(self, aw):
         if self._lines is None or (self._for_width != aw and not self._fixed):
-            width, indent = aw - self.right_indent, self.indent if self._first else 0.0
+            width, indent = aw - self.right_indent, self.indent if self._first else self.hanging
             known = getattr(self.glyphs, "lines", None)
-            key = (width, indent, self.size, self.hang)
+            key = (width, indent, self.size, self.hang, self.hanging)
             lines = known.get(key) if known is not None else None
             if lines is None:
-                lines = break_lines(self.glyphs, width, indent, self.size, self.hang)
+                lines = break_lines(self.glyphs, width - self.hanging, indent - self.hanging, self.size, self.hang)
                 if known is not None:
                     known[key] = lines   # lines are read-only once made
             self._lines = lines
@@ -228,9 +235,9 @@ class TextBlock(Flowable):
         if fit < 1:
             return []
         head = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
-                         self.space_before, 0.0, self.right_indent, lines[:fit], self._first, self.hang)
+                         self.space_before, 0.0, self.right_indent, lines[:fit], self._first, self.hang, self.hanging)
         tail = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
-                         0.0, self.space_after, self.right_indent, lines[fit:], False, self.hang)
+                         0.0, self.space_after, self.right_indent, lines[fit:], False, self.hang, self.hanging)
         head._for_width = tail._for_width = aw
         return [head, tail]
 
@@ -239,7 +246,7 @@ class TextBlock(Flowable):
         avail = self.width - self.right_indent
         top = self.height - self.space_before
         for i, line in enumerate(self._lines or []):
-            indent = self.indent if (i == 0 and self._first) else 0.0
+            indent = self.indent if (i == 0 and self._first) else self.hanging
             room = avail - indent
             x = indent
             stretch = 0.0
@@ -603,9 +610,18 @@ class _Builder:
             return KeepTogether([tbl])
         return tbl
 
+    def _labelled(self, item: list[m.Inline], b: m.Columns) -> "_Hanging":
+        """An item's glyphs with its label padded to the label slot; wrapped lines hang at the slot."""
+        slot = b.label_chars() * self.size
+        label = shape([m.Text(_label_text(item))], self.fonts, self.size)
+        pad = Glyph("", max(0.0, slot - sum(g.width for g in label)), None, kind="pad")
+        out = _Hanging(list(label) + [pad] + list(shape(item[1:], self.fonts, self.size)))
+        out.hanging = slot
+        return out
+
     def columns(self, b: m.Columns, width: float) -> Table:
         size = self.size
-        items = [shape(i, self.fonts, size) for i in b.items]
+        items = [self._labelled(i, b) if b.hanging and i else shape(i, self.fonts, size) for i in b.items]
         indent = b.indent * size
         room = width - indent
         n = b.n
@@ -620,6 +636,16 @@ class _Builder:
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return tbl
+
+
+class _Hanging(list):
+    """Glyphs of a labelled item (A. text) and the indent its wrapped lines hang at."""
+    hanging = 0.0
+
+
+def _label_text(item: list[m.Inline]) -> str:
+    """The label run of a hanging item, without its trailing space."""
+    return item[0].text.strip() if isinstance(item[0], m.Text) else ""
 
 
 def _own_row(row: list[m.Cell]) -> bool:
