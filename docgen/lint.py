@@ -579,7 +579,7 @@ class _Linter:
             self.add(body, None, f"试渲染 DOCX 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
 
     def render_word(self, tpl, values: dict) -> None:
-        from .wordtemplate import soffice, write_word_outputs
+        from .wordtemplate import leftover_tags, soffice, write_word_outputs
 
         formats = ("docx", "pdf") if self.pdf and soffice() else ("docx",)
         with tempfile.TemporaryDirectory(prefix="docgen-lint-") as tmpd:
@@ -589,12 +589,9 @@ class _Linter:
                 self.add(e.file or tpl.body_path, e.row, f"试渲染示例时出错：{e.message}", e.expected or "", "render",
                          paragraph=e.row is not None and str(e.file) == str(tpl.body_path))
                 return
-            from .wordtemplate import body_lines
-            for where, text in body_lines(written[0]):
-                left = re.search(r"[{][{%#]|[}%#][}]", text)
-                if left:
-                    self.add(tpl.body_path, None, f"渲染后{where}仍有没处理的标签：「{text.strip()[:40]}」",
-                             "标签要写在一段文字里，{{ 和 }} 之间不要插入空格；表格整行循环用 {%tr for … %}", "render")
+            for where, text in leftover_tags(tpl.body_path, written[0], values):
+                self.add(tpl.body_path, None, f"渲染后{where}仍有没处理的标签：「{text.strip()[:40]}」",
+                         "标签要写在一段文字里，{{ 和 }} 之间不要插入空格；表格整行循环用 {%tr for … %}", "render")
 
 
 def resolve(path: str | Path, templates: list[Path] | None = None) -> Path:
