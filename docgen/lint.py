@@ -421,6 +421,8 @@ class _Linter:
                 return body, None, env, [], word
         try:
             ast = env.parse(source)
+            if word:
+                env.compile(source)   # an unknown filter or test shows when compiling, not parsing
         except TemplateSyntaxError as e:
             line, message = e.lineno, e.message or ""
             if "end of template" in message.lower():

@@ -8,6 +8,7 @@ nested lists, `x.attr` the columns of its records; a name that looks like a pict
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ class Guess:
     optional: bool = False     # |default(…), is defined, or tested
     ftype: str | None = None   # from a filter or image()
     image: bool = False
+    numeric: bool = False      # used in arithmetic or compared with a number: the sample gives a number
     loop: "Guess | None" = None                      # the entries, when looped over
     fields: dict[str, "Guess"] = field(default_factory=dict)   # read as x.attr
 
@@ -76,9 +78,13 @@ def infer(ast: nodes.Template, exclude: set[str] | frozenset = frozenset()) -> d
         if isinstance(node, nodes.Getattr):
             base = resolve(node.node, scope)
             return base.attr(node.attr) if base is not None else None
-        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
             base = resolve(node.node, scope)
-            return base.attr(node.arg.value) if base is not None else None
+            if base is None:
+                return None
+            if isinstance(node.arg.value, str):
+                return base.attr(node.arg.value)
+            return base.entry() if isinstance(node.arg.value, int) else None   # items[0]
         return None
 
     def truth(test, scope) -> None:
@@ -122,6 +128,14 @@ def infer(ast: nodes.Template, exclude: set[str] | frozenset = frozenset()) -> d
             for n in [node.target, *node.target.find_all(nodes.Name)]:
                 if isinstance(n, nodes.Name):
                     scope[n.name] = None
+        if isinstance(node, (nodes.BinExpr, nodes.UnaryExpr, nodes.Compare)):
+            operands = [node.left, node.right] if isinstance(node, nodes.BinExpr) else [node.node] \
+                if isinstance(node, nodes.UnaryExpr) else [node.expr, *(op.expr for op in node.ops)]
+            if not any(isinstance(o, nodes.Const) and isinstance(o.value, str) for o in operands):
+                for o in operands:
+                    g = resolve(o, scope)
+                    if g is not None:
+                        g.numeric = True
         if isinstance(node, nodes.Filter):
             g = resolve(node.node, scope) if node.node is not None else None
             if g is not None:
@@ -161,17 +175,28 @@ def _entry_is_image(name: str, g: Guess) -> bool:
     return e is not None and not e.fields and e.loop is None and (e.image or bool(_IMAGE_NAME.search(name)))
 
 
+def _key(name: str) -> str:
+    """name as a YAML mapping key (no, on, 1 … would otherwise read as other things)."""
+    try:
+        if yaml.safe_load(f"{name}: 1") == {name: 1}:
+            return name
+    except yaml.YAMLError:
+        pass
+    return json.dumps(name, ensure_ascii=False)
+
+
 def declaration(name: str, g: Guess, indent: int = 2) -> str:
     """The template.yaml lines declaring one guessed field (nested lists indented under fields:)."""
     pad = " " * indent
+    label = _key(name)
     kind = g.kind(name)
     req = "" if g.optional or kind == "bool" else ", required: true"
     if kind != "list":
         note = "   # 正文用 default(…) 给了没填时的值" if g.optional and g.used and not g.tested and not g.typed_test \
             else "   # 正文里 {% if %} 判断它" if kind == "bool" else ""
-        return f"{pad}{name}: {{type: {kind}, label: {name}{req}}}{note}\n"
+        return f"{pad}{label}: {{type: {kind}, label: {label}{req}}}{note}\n"
     entry = g.loop
-    head = f"{pad}{name}:\n{pad}  type: list\n{pad}  label: {name}\n" + ("" if g.optional else f"{pad}  required: true\n")
+    head = f"{pad}{label}:\n{pad}  type: list\n{pad}  label: {label}\n" + ("" if g.optional else f"{pad}  required: true\n")
     if entry.fields:
         return head + f"{pad}  fields:\n" + "".join(declaration(k, v, indent + 4) for k, v in entry.fields.items())
     if _entry_is_image(name, g):
@@ -183,7 +208,7 @@ def sample_value(name: str, g: Guess):
     """A sample value for one guessed field."""
     kind = g.kind(name)
     if kind != "list":
-        return EXAMPLES[kind]
+        return 1 if kind == "any" and g.numeric else EXAMPLES[kind]
     entry = g.loop
     if entry.fields:
         return [{k: sample_value(k, v) for k, v in entry.fields.items()}]
