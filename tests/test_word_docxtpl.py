@@ -192,7 +192,7 @@ def test_defaults_headers_footers_footnotes_and_properties(tmp_path):
     d = Document()
     sec = d.sections[0]
     sec.header.paragraphs[0].text = "{{ estate }}　{{ contact|default(\"物业服务中心\") }}"
-    sec.footer.paragraphs[0].text = "咨询电话：{{ phone|default(\"请致电前台\") }}　{{ contact|default(\"值班室\") }}"
+    sec.footer.paragraphs[0].text = "咨询电话：{{ phone|default(\"前台 & 值班室\") }}　{{ contact|default(\"值班室\") }}"
     d.add_paragraph("关于{{ topic }}的通知")
     d.add_paragraph("依据{{ basis_title }}")
     d.core_properties.title = "{{ topic }}通知"
@@ -203,7 +203,7 @@ def test_defaults_headers_footers_footnotes_and_properties(tmp_path):
     ours, theirs, folder = through_docgen(tmp_path, src, data)
     assert ours == theirs
     assert "翠湖花园　物业服务中心" in ours["word/header1.xml"]
-    assert "咨询电话：请致电前台　值班室" in ours["word/footer1.xml"]   # each default() keeps its own text
+    assert "咨询电话：前台 & 值班室　值班室" in ours["word/footer1.xml"]   # each default() keeps its own text
     assert "第四十条（2021年修订）" in ours["word/footnotes.xml"]
     assert ours["core"]["title"] == "电梯年检通知" and ours["core"]["subject"] == "翠湖花园"
     fields = declared(folder)
