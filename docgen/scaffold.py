@@ -229,7 +229,7 @@ def new_template(tid: str, *, dest: Path | None = None, from_id: str | None = No
         _retitle(folder / "template.yaml", tid, title, category)
         return folder
     folder.mkdir(parents=True)
-    title = title or ("缴费提醒函" if word or docx else "活动通知")
+    title = title or (Path(docx).stem if docx else "缴费提醒函" if word else "活动通知")
     category = category or ("催缴" if word or docx else "通知")
     body_line = "# 正文是 Word 文件（docxtpl 写法，见 docs/templates.md）\nbody: body.docx\n" if word or docx else \
         "# 正文文件：默认 body.md；Word 模板写 body: body.docx\n"

@@ -254,6 +254,11 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
         if t in ("string", "text"):
             if isinstance(value, (dict, list)):
                 fail(f"应为文字，实际是{'映射' if isinstance(value, dict) else '列表'}")
+            if isinstance(value, bool):
+                # 'False' is a non-empty, truthy text: {% if is_paid %} would read it as yes
+                raise DataError(f"应为文字，数据里是是/否值 {str(value).lower()}", file=file, row=row, field=name,
+                                expected="文字（YAML 里 yes/no/true/false 要加引号，如 'no'）；"
+                                         "正文里 {% if %} 判断的字段应声明为 type: bool")
             s = _CONTROL.sub("", str(value)).replace("\r\n", "\n")
             if t == "string":
                 s = " ".join(s.split("\n")).strip()

@@ -364,3 +364,19 @@ def test_body_lines_read_docxtpl_tags_like_docxtpl(tmp_path):
     lines = [text for _, text in body_lines(src)]
     assert lines[:3] == ["{% for r in rows %}", "", "{% if ok %}"]
     assert len([w for w, _ in body_lines(src) if w.startswith("正文")]) == 3   # numbering still counts paragraphs
+
+
+def test_a_text_field_given_yes_or_no_is_an_error_not_truthy_text(tmp_path):
+    # A template made before issue 12 declared is_paid as text: YAML false must not become the text 'False'.
+    folder = tmp_path / "tpl" / "old"
+    folder.mkdir(parents=True)
+    d = Document()
+    d.add_paragraph("{% if is_paid %}您已缴清，谢谢！{% else %}请尽快缴纳。{% endif %}")
+    d.save(str(folder / "body.docx"))
+    (folder / "template.yaml").write_text("id: old\ntitle: 旧模板\nbody: body.docx\nfields:\n"
+                                          "  is_paid: {type: string, label: 是否已缴, required: true}\n", encoding="utf-8")
+    with pytest.raises(DocgenError) as e:
+        render_one("old", templates=[folder.parent], data_path=_data(tmp_path, "is_paid: false\n"),
+                   out=tmp_path / "x.docx")
+    assert "是否已缴" in str(e.value) and "false" in str(e.value) and "type: bool" in str(e.value)
+    assert not (tmp_path / "x.docx").exists()
