@@ -450,6 +450,13 @@ class _Linter:
             more = f"（第 {'、'.join(map(str, lines[1:]))} {'段' if word else '行'}也用到了）" if len(lines) > 1 else ""
             self.add(body, lines[0] if lines else None, f"正文用了未声明的字段「{name}」{more}",
                      self._undeclared_hint(name), "undeclared", word)
+        for call in ast.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name in declared:
+                # docxtpl users put functions in the context; data never holds one
+                self.add(body, call.lineno, f"正文把字段「{call.node.name}」当函数调用",
+                         "数据里只有文字、数字、是/否、列表和映射，不能是函数；映射可写 {% for k, v in x.items() %}",
+                         "body", word)
+                self.blocking = True
         for file, tree in sources:
             self.check_record_keys(file, tree, word and file == str(body))
         for name in declared:

@@ -380,3 +380,15 @@ def test_a_text_field_given_yes_or_no_is_an_error_not_truthy_text(tmp_path):
                    out=tmp_path / "x.docx")
     assert "是否已缴" in str(e.value) and "false" in str(e.value) and "type: bool" in str(e.value)
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_a_field_called_as_a_function_is_named(tmp_path):
+    # docxtpl contexts may hold functions; data never does, so lint says where the body calls one.
+    src = tmp_path / "a.docx"
+    d = Document()
+    d.add_paragraph("开头")
+    d.add_paragraph("{% for k, v in pairs(fees) %}{{ k }}：{{ v }}{% endfor %}")
+    d.save(str(src))
+    folder = new_template("imported", dest=tmp_path / "tpl", docx=src)
+    problems = [p.describe() for p in lint_template(folder, pdf=False)]
+    assert len(problems) == 1 and "「pairs」当函数调用" in problems[0] and "第 2 段" in problems[0], problems
