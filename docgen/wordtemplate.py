@@ -121,7 +121,8 @@ def _paragraphs(element, label: str) -> list[tuple[str, str]]:
     reduced: dict = {}
     for level, tag in (("tr", "w:tr"), ("tc", "w:tc")):
         for el in element.iter(qn(tag)):
-            inner = [p for p in el.iter(qn("w:p")) if p not in reduced]
+            # the row (cell) a tag is in is the innermost one: a nested table's tags belong to its own rows
+            inner = [p for p in el.iter(qn("w:p")) if p not in reduced and next(p.iterancestors(qn(tag))) is el]
             mt = _LEVEL[level].search("".join(texts[p] for p in inner))
             if inner and mt:
                 for p in inner:

@@ -392,3 +392,18 @@ def test_a_field_called_as_a_function_is_named(tmp_path):
     folder = new_template("imported", dest=tmp_path / "tpl", docx=src)
     problems = [p.describe() for p in lint_template(folder, pdf=False)]
     assert len(problems) == 1 and "「pairs」当函数调用" in problems[0] and "第 2 段" in problems[0], problems
+
+
+def test_row_loop_inside_a_nested_table(tmp_path):
+    src = tmp_path / "嵌套.docx"
+    d = Document()
+    outer = d.add_table(rows=1, cols=2)
+    outer.cell(0, 0).text = "{{ heading }}"
+    inner = outer.cell(0, 1).add_table(rows=3, cols=1)
+    inner.cell(0, 0).text = "{%tr for r in rows %}"
+    inner.cell(1, 0).text = "{{ r.name }}"
+    inner.cell(2, 0).text = "{%tr endfor %}"
+    d.save(str(src))
+    ours, theirs, folder = through_docgen(tmp_path, src, "heading: 住户名单\nrows: [{name: 王芳}, {name: 李强}]\n")
+    assert ours == theirs and "住户名单" in ours["word/document.xml"] and "¶李强" in ours["word/document.xml"]
+    assert set(declared(folder)) == {"heading", "rows"}
