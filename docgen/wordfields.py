@@ -124,6 +124,15 @@ def infer(ast: nodes.Template, exclude: set[str] | frozenset = frozenset()) -> d
             for child in rest:
                 visit(child, scope)
             return
+        if isinstance(node, (nodes.Macro, nodes.CallBlock)):
+            inner = dict(scope, **{a.name: None for a in node.args}, caller=None, varargs=None, kwargs=None)
+            if isinstance(node, nodes.Macro):
+                scope[node.name] = None
+            else:
+                visit(node.call, scope)
+            for child in node.body + node.defaults:
+                visit(child, inner)
+            return
         if isinstance(node, (nodes.Assign, nodes.AssignBlock)):
             for n in [node.target, *node.target.find_all(nodes.Name)]:
                 if isinstance(n, nodes.Name):
@@ -193,7 +202,8 @@ def declaration(name: str, g: Guess, indent: int = 2) -> str:
     req = "" if g.optional or kind == "bool" else ", required: true"
     if kind != "list":
         note = "   # 正文用 default(…) 给了没填时的值" if g.optional and g.used and not g.tested and not g.typed_test \
-            else "   # 正文里 {% if %} 判断它" if kind == "bool" else ""
+            else "   # 正文里 {% if %} 判断它" if kind == "bool" \
+            else f"   # 映射，正文读它的 {'、'.join(g.fields)}" if kind == "any" and g.fields else ""
         return f"{pad}{label}: {{type: {kind}, label: {label}{req}}}{note}\n"
     entry = g.loop
     head = f"{pad}{label}:\n{pad}  type: list\n{pad}  label: {label}\n" + ("" if g.optional else f"{pad}  required: true\n")
@@ -207,6 +217,8 @@ def declaration(name: str, g: Guess, indent: int = 2) -> str:
 def sample_value(name: str, g: Guess):
     """A sample value for one guessed field."""
     kind = g.kind(name)
+    if kind == "any" and g.fields:
+        return {k: sample_value(k, v) for k, v in g.fields.items()}
     if kind != "list":
         return 1 if kind == "any" and g.numeric else EXAMPLES[kind]
     entry = g.loop

@@ -407,3 +407,13 @@ def test_row_loop_inside_a_nested_table(tmp_path):
     ours, theirs, folder = through_docgen(tmp_path, src, "heading: 住户名单\nrows: [{name: 王芳}, {name: 李强}]\n")
     assert ours == theirs and "住户名单" in ours["word/document.xml"] and "¶李强" in ours["word/document.xml"]
     assert set(declared(folder)) == {"heading", "rows"}
+
+
+def test_a_record_read_by_its_keys(tmp_path):
+    src = tmp_path / "联系人.docx"
+    d = Document()
+    d.add_paragraph("联系人：{{ contact.name }}，电话{{ contact['phone'] }}，{{ contact.floor + 1 }}楼")
+    d.save(str(src))
+    ours, theirs, folder = through_docgen(tmp_path, src, "contact: {name: 周敏, phone: '0571-86502266', floor: 2}\n")
+    assert ours == theirs and "联系人：周敏，电话0571-86502266，3楼" in ours["word/document.xml"]
+    assert declared(folder)["contact"]["type"] == "any"
