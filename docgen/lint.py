@@ -399,7 +399,7 @@ class _Linter:
     # -- body
     def body_ast(self) -> tuple[Path, nodes.Template | None, Any, list[str], bool]:
         from .render import make_env
-        from .wordtemplate import body_source, word_env
+        from .wordtemplate import body_lines, body_source, word_env
 
         body = self.folder / str(self.raw.get("body", "body.md"))
         word = body.suffix.lower() == ".docx"
@@ -429,7 +429,9 @@ class _Linter:
                 line = unclosed_block_line(env, source) or line
                 message = "这个块没有结束标签（" + message + "）"
             if word and line and 1 <= line <= len(source.splitlines()):
-                message += f"（这一段：「{source.splitlines()[line - 1].strip()[:40]}」）"
+                where = body_lines(body)[line - 1][0]   # the header, footnote … it is in, not only a number
+                where = "这一段" if where.startswith("正文") else where
+                message += f"（{where}：「{source.splitlines()[line - 1].strip()[:40]}」）"
             self.add(body, line, f"模板语法错误：{message}", _jinja_hint(e.message or ""), "syntax", word)
             return body, None, env, source.splitlines(), word
         return body, ast, env, source.splitlines(), word

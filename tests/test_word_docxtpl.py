@@ -417,3 +417,14 @@ def test_a_record_read_by_its_keys(tmp_path):
     ours, theirs, folder = through_docgen(tmp_path, src, "contact: {name: 周敏, phone: '0571-86502266', floor: 2}\n")
     assert ours == theirs and "联系人：周敏，电话0571-86502266，3楼" in ours["word/document.xml"]
     assert declared(folder)["contact"]["type"] == "any"
+
+
+def test_an_error_in_the_footer_says_it_is_in_the_footer(tmp_path):
+    src = tmp_path / "a.docx"
+    d = Document()
+    d.add_paragraph("{{ owner }}业主：")
+    d.sections[0].footer.paragraphs[0].text = "第 {{ page_no|页码 }} 页"
+    d.save(str(src))
+    folder = new_template("imported", dest=tmp_path / "tpl", docx=src)
+    problems = [p.describe() for p in lint_template(folder, pdf=False)]
+    assert len(problems) == 1 and "第 1 节页脚第 1 段：「第 {{ page_no|页码 }} 页」" in problems[0], problems
