@@ -23,6 +23,7 @@ EXAMPLES = {"any": "示例", "string": "示例", "date": "2026-11-23", "datetime
             "image": "sample-image.png"}
 SAMPLE_IMAGE = "sample-image.png"
 _IMAGE_NAME = re.compile(r"image|img|photo|picture|logo|qrcode|(^|_)pics?($|_)|图片|照片|图像|二维码|签名|印章|公章", re.I)
+_TEXT_NAME = re.compile(r"(text|name|caption|title|desc|description|note|count|num|no|url|说明|名称|数量|编号)s?$", re.I)
 _CONTEXT = {"org", "today", "template", "image", "loop", "range", "lipsum", "dict", "cycler", "joiner",
             "namespace", "True", "False", "None", "true", "false", "none"}
 
@@ -52,7 +53,8 @@ class Guess:
         """The field type this guess declares."""
         if self.loop is not None:
             return "list"
-        if self.image or (_IMAGE_NAME.search(name) and self.used and not (self.fields or self.ftype or self.typed_test)):
+        if self.image or (_IMAGE_NAME.search(name) and not _TEXT_NAME.search(name) and self.used
+                          and not (self.fields or self.ftype or self.typed_test or self.numeric)):
             return "image"
         if self.ftype:
             return self.ftype
@@ -181,7 +183,8 @@ def infer(ast: nodes.Template, exclude: set[str] | frozenset = frozenset()) -> d
 
 def _entry_is_image(name: str, g: Guess) -> bool:
     e = g.loop
-    return e is not None and not e.fields and e.loop is None and (e.image or bool(_IMAGE_NAME.search(name)))
+    return e is not None and not e.fields and e.loop is None and not e.numeric and (
+        e.image or bool(_IMAGE_NAME.search(name) and not _TEXT_NAME.search(name)))
 
 
 def _key(name: str) -> str:

@@ -428,3 +428,18 @@ def test_an_error_in_the_footer_says_it_is_in_the_footer(tmp_path):
     folder = new_template("imported", dest=tmp_path / "tpl", docx=src)
     problems = [p.describe() for p in lint_template(folder, pdf=False)]
     assert len(problems) == 1 and "第 1 节页脚第 1 段：「第 {{ page_no|页码 }} 页」" in problems[0], problems
+
+
+def test_which_names_are_taken_for_pictures():
+    from docgen import wordfields
+    from docgen.wordtemplate import word_env
+    env = word_env()
+    ast = env.parse("{{ photo }}{{ logo_text }}{{ image_count + 1 }}{{ 现场照片 }}{{ image(sign) }}"
+                    "{% for img in images %}{{ img }}{% endfor %}{% for n in photo_names %}{{ n }}{% endfor %}"
+                    "{% macro row(label) %}{{ label }}{% endmacro %}{% set total = 3 %}{{ total }}{{ row('x') }}")
+    guesses = wordfields.infer(ast, set(env.globals))
+    kinds = {k: g.kind(k) for k, g in guesses.items()}
+    assert kinds == {"photo": "image", "logo_text": "any", "image_count": "any", "现场照片": "image", "sign": "image",
+                     "images": "list", "photo_names": "list"}
+    assert "items: image" in wordfields.declaration("images", guesses["images"])
+    assert "items:" not in wordfields.declaration("photo_names", guesses["photo_names"])
