@@ -399,7 +399,7 @@ class _Linter:
     # -- body
     def body_ast(self) -> tuple[Path, nodes.Template | None, Any, list[str], bool]:
         from .render import make_env
-        from .wordtemplate import body_source, word_env
+        from .wordtemplate import body_lines, body_source, word_env
 
         body = self.folder / str(self.raw.get("body", "body.md"))
         word = body.suffix.lower() == ".docx"
@@ -421,13 +421,17 @@ class _Linter:
                 return body, None, env, [], word
         try:
             ast = env.parse(source)
+            if word:
+                env.compile(source)   # an unknown filter or test shows when compiling, not parsing
         except TemplateSyntaxError as e:
             line, message = e.lineno, e.message or ""
             if "end of template" in message.lower():
                 line = unclosed_block_line(env, source) or line
                 message = "这个块没有结束标签（" + message + "）"
             if word and line and 1 <= line <= len(source.splitlines()):
-                message += f"（这一段：「{source.splitlines()[line - 1].strip()[:40]}」）"
+                where = body_lines(body)[line - 1][0]   # the header, footnote … it is in, not only a number
+                where = "这一段" if where.startswith("正文") else where
+                message += f"（{where}：「{source.splitlines()[line - 1].strip()[:40]}」）"
             self.add(body, line, f"模板语法错误：{message}", _jinja_hint(e.message or ""), "syntax", word)
             return body, None, env, source.splitlines(), word
         return body, ast, env, source.splitlines(), word
@@ -448,6 +452,13 @@ class _Linter:
             more = f"（第 {'、'.join(map(str, lines[1:]))} {'段' if word else '行'}也用到了）" if len(lines) > 1 else ""
             self.add(body, lines[0] if lines else None, f"正文用了未声明的字段「{name}」{more}",
                      self._undeclared_hint(name), "undeclared", word)
+        for call in ast.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name in declared:
+                # docxtpl users put functions in the context; data never holds one
+                self.add(body, call.lineno, f"正文把字段「{call.node.name}」当函数调用",
+                         "数据里只有文字、数字、是/否、列表和映射，不能是函数；映射可写 {% for k, v in x.items() %}",
+                         "body", word)
+                self.blocking = True
         for file, tree in sources:
             self.check_record_keys(file, tree, word and file == str(body))
         for name in declared:
@@ -579,7 +590,7 @@ class _Linter:
             self.add(body, None, f"试渲染 DOCX 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
 
     def render_word(self, tpl, values: dict) -> None:
-        from .wordtemplate import soffice, write_word_outputs
+        from .wordtemplate import leftover_tags, soffice, write_word_outputs
 
         formats = ("docx", "pdf") if self.pdf and soffice() else ("docx",)
         with tempfile.TemporaryDirectory(prefix="docgen-lint-") as tmpd:
@@ -589,12 +600,9 @@ class _Linter:
                 self.add(e.file or tpl.body_path, e.row, f"试渲染示例时出错：{e.message}", e.expected or "", "render",
                          paragraph=e.row is not None and str(e.file) == str(tpl.body_path))
                 return
-            from .wordtemplate import body_lines
-            for where, text in body_lines(written[0]):
-                left = re.search(r"[{][{%#]|[}%#][}]", text)
-                if left:
-                    self.add(tpl.body_path, None, f"渲染后{where}仍有没处理的标签：「{text.strip()[:40]}」",
-                             "标签要写在一段文字里，{{ 和 }} 之间不要插入空格；表格整行循环用 {%tr for … %}", "render")
+            for where, text in leftover_tags(tpl.body_path, written[0], values):
+                self.add(tpl.body_path, None, f"渲染后{where}仍有没处理的标签：「{text.strip()[:40]}」",
+                         "标签要写在一段文字里，{{ 和 }} 之间不要插入空格；表格整行循环用 {%tr for … %}", "render")
 
 
 def resolve(path: str | Path, templates: list[Path] | None = None) -> Path:

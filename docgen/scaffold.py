@@ -29,7 +29,7 @@ description: 一句话说明这个模板做什么、给谁看。
 # 字段：正文里写 {{{{ 字段名 }}}} 引用。每个字段可有
 #   type      string 一行文字 | text 多行文字 | int 整数 | number 数字 | money 金额 | date 日期
 #             datetime 日期时间 | phone 电话 | choice 选项 | bool 是/否 | period 所属期间
-#             list 记录列表（下面再写 fields）| image 图片文件
+#             list 记录列表（下面再写 fields）| image 图片文件 | any 按数据原样（Word 模板导入时猜不准的字段）
 #   label     中文名（数据文件可以直接用中文名作键）
 #   aliases   别名：台账表头的其他写法，如 [姓名, 客户名称]
 #   required  true 表示必填；default 是不填时的值（日期可写 today）
@@ -229,7 +229,7 @@ def new_template(tid: str, *, dest: Path | None = None, from_id: str | None = No
         _retitle(folder / "template.yaml", tid, title, category)
         return folder
     folder.mkdir(parents=True)
-    title = title or ("缴费提醒函" if word or docx else "活动通知")
+    title = title or (Path(docx).stem if docx else "缴费提醒函" if word else "活动通知")
     category = category or ("催缴" if word or docx else "通知")
     body_line = "# 正文是 Word 文件（docxtpl 写法，见 docs/templates.md）\nbody: body.docx\n" if word or docx else \
         "# 正文文件：默认 body.md；Word 模板写 body: body.docx\n"
@@ -248,49 +248,11 @@ def new_template(tid: str, *, dest: Path | None = None, from_id: str | None = No
     return folder
 
 
-_FILTER_TYPES = {"cn_date": "date", "cn_date_upper": "date", "weekday": "date", "cn_datetime": "datetime",
-                 "money": "money", "rmb_upper": "money", "fen": "money", "cn_period": "period",
-                 "mask_phone": "phone", "cn_number": "int"}
-_EXAMPLES = {"string": "示例", "date": "2026-11-23", "datetime": "2026-11-23 09:00", "money": "100.00",
-             "period": "2026-11", "phone": "0571-86502266", "int": "1"}
-
-
-def infer_fields(ast, exclude: set[str] | frozenset = frozenset()) -> dict[str, dict]:
-    """Field guesses from a parsed body: the type from the filters a name goes through, lists from for loops."""
-    from jinja2 import meta, nodes
-
-    names = meta.find_undeclared_variables(ast) - {"org", "today", "template", "image"} - set(exclude)
-    fields: dict[str, dict] = {n: {"type": "string", "fields": {}} for n in sorted(names)}
-
-    def typed(node, ftype):
-        if isinstance(node, nodes.Name) and node.name in fields and fields[node.name]["type"] == "string":
-            fields[node.name]["type"] = ftype
-
-    loops: dict[str, str] = {}
-    for loop in ast.find_all(nodes.For):
-        it = loop.iter
-        while isinstance(it, nodes.Filter):
-            it = it.node
-        if isinstance(it, nodes.Name) and it.name in fields and isinstance(loop.target, nodes.Name):
-            fields[it.name]["type"] = "list"
-            loops[loop.target.name] = it.name
-    for ref in ast.find_all(nodes.Getattr):
-        if isinstance(ref.node, nodes.Name) and ref.node.name in loops:
-            fields[loops[ref.node.name]]["fields"].setdefault(ref.attr, "string")
-    for f in ast.find_all(nodes.Filter):
-        ftype = _FILTER_TYPES.get(f.name)
-        if not ftype:
-            continue
-        typed(f.node, ftype)
-        if isinstance(f.node, nodes.Getattr) and isinstance(f.node.node, nodes.Name) and f.node.node.name in loops:
-            fields[loops[f.node.node.name]]["fields"][f.node.attr] = ftype
-    return fields
-
-
 def _fields_from_docx(src: Path, folder: Path) -> tuple[str, str]:
     """Copy the user's Word file in as body.docx and declare a field for each name its tags use."""
     from jinja2 import TemplateSyntaxError
 
+    from . import wordfields
     from .wordtemplate import body_source, word_env
 
     if not src.is_file() or src.suffix.lower() != ".docx":
@@ -299,24 +261,18 @@ def _fields_from_docx(src: Path, folder: Path) -> tuple[str, str]:
     shutil.copyfile(src, folder / "body.docx")
     try:
         env = word_env()
-        fields = infer_fields(env.parse(body_source(folder / "body.docx")), exclude=set(env.globals))
+        guesses = wordfields.infer(env.parse(body_source(folder / "body.docx")), exclude=set(env.globals))
     except (TemplateSyntaxError, TemplateError):
-        fields = {}  # lint will point at the broken tag; the folder is still worth creating
-    if not fields:
+        guesses = {}  # lint will point at the broken tag; the folder is still worth creating
+    if not guesses:
         return ("  # 在 Word 文件里写 {{ 字段名 }}，再在这里声明，如：\n"
                 "  # owner_name: {type: string, label: 业主姓名, required: true}\n  {}\n", "  {}\n")
-    decl, sample = [], []
-    for name, f in fields.items():
-        if f["type"] == "list":
-            decl.append(f"  {name}:                # 按需改 label 和各列的 type\n    type: list\n    label: {name}\n"
-                        "    fields:\n" + "".join(f"      {k}: {{type: {t}, label: {k}}}\n"
-                                                for k, t in f["fields"].items()))
-            row = ", ".join(f"{k}: {_EXAMPLES[t]}" for k, t in f["fields"].items())
-            sample.append(f"  {name}:\n    - {{{row}}}\n" if row else f"  {name}: []\n")
-        else:
-            decl.append(f"  {name}: {{type: {f['type']}, label: {name}, required: true}}   # 按需改 label\n")
-            sample.append(f"  {name}: {_EXAMPLES[f['type']]}\n")
-    return "".join(decl), "".join(sample)
+    if wordfields.needs_sample_image(guesses):
+        _pay_code(folder / wordfields.SAMPLE_IMAGE)
+    decl = "".join(wordfields.declaration(name, g) for name, g in guesses.items())
+    return ("  # 按 Word 文件里的标签猜的：any 表示按数据原样（文字、数字、是/否都保持原样）；\n"
+            "  # 按需改 label，或把 type 改成 string、date、money 等，让数据先经过检查\n" + decl,
+            wordfields.sample_yaml(guesses))
 
 
 def _retitle(yml: Path, tid: str, title: str | None, category: str | None) -> None:

@@ -16,17 +16,20 @@ from .errors import DataError, TemplateError
 from .markup import _CONTROL
 
 TYPES = {"string", "text", "int", "number", "money", "date", "datetime", "phone", "choice", "bool",
-         "list", "image", "period"}
+         "list", "image", "period", "any"}
 _TYPE_HINT = {
     "string": "一行文字", "text": "文字（可多行）", "int": "整数，如 3", "number": "数字，如 0.5",
     "money": "金额，如 1234.50（可带 ¥ 和千分位逗号）", "date": "日期，如 2026-11-23",
     "datetime": "日期时间，如 2026-11-23 14:30", "phone": "电话号码，如 13812345678 或 0755-12345678",
     "choice": "下列选项之一", "bool": "是/否（true/false）", "list": "记录列表",
     "image": "图片文件路径（PNG/JPG）", "period": "所属期间，如 2026-03",
+    "any": "任意值（按数据原样：文字、数字、是/否、列表）",
 }
 _PHONE = re.compile(r"^[+\d][\d\s\-()（）转]{4,24}$")
 _TRUE = {"true", "yes", "y", "1", "是", "有", "√", "✓", "on"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "×", "off", ""}
+# `any` values keep the characters docxtpl gives a meaning to: \a new paragraph, \f page break
+_ANY_CONTROL = re.compile(r"[\x00-\x06\x08\x0b\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Field:
     help: str = ""
     fields: list["Field"] = field(default_factory=list)   # for type: list
     min_items: int = 0
+    items: str | None = None   # for a list without fields: the type of each entry (e.g. image)
 
     @classmethod
     def from_yaml(cls, name: str, spec: Any, where: str) -> "Field":
@@ -54,14 +58,18 @@ class Field:
         if not isinstance(spec, dict):
             raise TemplateError(f"字段 {name} 的定义应为映射", file=where, field=name)
         unknown = set(spec) - {"type", "label", "aliases", "required", "default", "choices", "min", "max",
-                               "max_length", "help", "fields", "min_items", "example"}
+                               "max_length", "help", "fields", "min_items", "example", "items"}
         if unknown:
             raise TemplateError(f"字段定义有未知键：{', '.join(sorted(unknown))}", file=where, field=name,
                                 expected="type, label, aliases, required, default, choices, min, max, "
-                                         "max_length, help, fields, min_items")
+                                         "max_length, help, fields, min_items, items")
         ftype = spec.get("type", "string")
         if ftype not in TYPES:
             raise TemplateError(f"未知字段类型「{ftype}」", file=where, field=name, expected="、".join(sorted(TYPES)))
+        items = spec.get("items")
+        if items is not None and (ftype != "list" or items not in TYPES - {"list"}):
+            raise TemplateError(f"字段 {name} 的 items 应为列表每一项的类型", file=where, field=name,
+                                expected="type: list 下写 items: image（或 string、date 等），且不写 fields")
         sub = []
         if ftype == "list":
             for k, v in (spec.get("fields") or {}).items():
@@ -73,7 +81,7 @@ class Field:
                    required=bool(spec.get("required", False)), default=spec.get("default"),
                    choices=[str(c) for c in spec.get("choices") or []], min=spec.get("min"),
                    max=spec.get("max"), max_length=spec.get("max_length"), help=str(spec.get("help", "")),
-                   fields=sub, min_items=int(spec.get("min_items", 0)))
+                   fields=sub, min_items=int(spec.get("min_items", 0)), items=items)
 
     @property
     def title(self) -> str:
@@ -205,6 +213,16 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _any(v: Any) -> Any:
+    if isinstance(v, str):
+        return _ANY_CONTROL.sub("", v)
+    if isinstance(v, list):
+        return [_any(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _any(x) for k, x in v.items()}
+    return v
+
+
 def _empty(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, list) and not v)
 
@@ -216,6 +234,14 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
     def fail(msg: str):
         raise DataError(msg, file=file, row=row, field=name, expected=f.expected())
 
+    if f.type == "any":
+        # a guess from a Word file: the data's own type wins (false stays false, 2 stays 2, spaces stay)
+        if value is None or value == "":
+            if f.default is not None:
+                return f.default
+            if f.required:
+                fail("缺少必填内容")
+        return _any(value)
     if _empty(value):
         if f.default is not None:
             value = date.today() if f.default == "today" and f.type in ("date", "datetime") else f.default
@@ -228,6 +254,11 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
         if t in ("string", "text"):
             if isinstance(value, (dict, list)):
                 fail(f"应为文字，实际是{'映射' if isinstance(value, dict) else '列表'}")
+            if isinstance(value, bool):
+                # 'False' is a non-empty, truthy text: {% if is_paid %} would read it as yes
+                raise DataError(f"应为文字，数据里是是/否值 {str(value).lower()}", file=file, row=row, field=name,
+                                expected="文字（YAML 里 yes/no/true/false 要加引号，如 'no'）；"
+                                         "正文里 {% if %} 判断的字段应声明为 type: bool")
             s = _CONTROL.sub("", str(value)).replace("\r\n", "\n")
             if t == "string":
                 s = " ".join(s.split("\n")).strip()
@@ -297,7 +328,8 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
             items = []
             for i, item in enumerate(value, 1):
                 if not f.fields:
-                    items.append(_plain(item))
+                    items.append(coerce(Field(name=f"第 {i} 条", type=f.items, required=True), item, file=file,
+                                        row=row, base_dir=base_dir, prefix=f"{name} ") if f.items else _plain(item))
                     continue
                 if not isinstance(item, dict):
                     raise DataError(f"第 {i} 条应为「字段: 值」的映射", file=file, row=row, field=name)
@@ -337,4 +369,4 @@ def example_value(f: Field) -> Any:
     return {"string": "示例", "text": "示例文字", "int": 1, "number": Decimal("1"), "money": Decimal("100.00"),
             "date": date(2026, 11, 23), "datetime": datetime(2026, 11, 23, 9, 0), "phone": "0755-12345678",
             "choice": f.choices[0] if f.choices else "", "bool": True, "list": [], "image": None,
-            "period": "2026-11"}[f.type]
+            "period": "2026-11", "any": "示例"}[f.type]

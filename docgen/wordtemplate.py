@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import tempfile
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -67,6 +68,13 @@ def _box(value: Any) -> str:
     return "☑" if value else "☐"
 
 
+def _default(value: Any, default: Any = "", boolean: bool = False) -> Any:
+    """Word filter: Jinja's default(), where a field left empty (None) also takes the default."""
+    if isinstance(value, Undefined) or value is None or (boolean and not value):
+        return default
+    return value
+
+
 def word_env() -> ImmutableSandboxedEnvironment:
     """The sandboxed, autoescaping Jinja environment Word bodies run in."""
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True, finalize=_finalize)
@@ -74,6 +82,9 @@ def word_env() -> ImmutableSandboxedEnvironment:
     env.filters["blank"] = _blank
     env.filters["box"] = _box
     env.filters["fen"] = to_fen
+    env.filters["default"] = env.filters["d"] = _default
+    # data numbers with a fraction arrive as exact Decimal (readers.py); `is float` still knows them
+    env.tests["float"] = lambda v: isinstance(v, (float, Decimal))
     return env
 
 
@@ -82,43 +93,129 @@ def word_env() -> ImmutableSandboxedEnvironment:
 _PREFIX = re.compile(r"([{][{%#])(?:p|tr|tc|r|ch)\s")
 _TAG = re.compile(r"[{][{%#].*?[}%#][}]", re.S)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+# docxtpl's own tags, as its patch_xml rewrites them before Jinja sees the XML
+_LEVEL = {y: re.compile(r"(\{%%|\{\{)%s ([^}%%]*(?:%%\}|\}\}))|(\{#)%s ([^}#]*#\})" % (y, y)) for y in ("tr", "tc", "p")}
+_CELL_ATTR = re.compile(r"\{%\s*(?:colspan|cellbg)\s+([^%]*?)\s*%\}")
+_MERGE = re.compile(r"\{%\s*[vh]m\s*%\}")
+_PROPS = (("author", "作者"), ("comments", "备注"), ("identifier", "标识"), ("language", "语言"),
+          ("subject", "主题"), ("title", "标题"))   # the core properties docxtpl renders
 
 
 def _tag_text(text: str) -> str:
-    """Paragraph text as Jinja sees it after docxtpl's clean-up: tag prefixes dropped, curly quotes straight."""
+    """Paragraph text as Jinja sees it after docxtpl's clean-up: tag prefixes dropped, curly quotes straight,
+    {% colspan n %}/{% cellbg c %} as the expressions they become, {% vm %}/{% hm %} gone."""
+    text = _CELL_ATTR.sub(r"{{ \1 }}", text)
+    text = _MERGE.sub("", text)
     text = _PREFIX.sub(r"\1 ", text)
     return _TAG.sub(lambda mt: mt.group(0).translate(_QUOTES), text)
 
 
-def body_lines(path: Path) -> list[tuple[str, str]]:
-    """The body as (where, text) lines: one per paragraph in document order (table cells included),
-    then headers and footers.  Line N of the Jinja source built from these is paragraph N."""
-    from docx import Document
+def _paragraphs(element, label: str) -> list[tuple[str, str]]:
+    """(where, text) for each paragraph under element; a row, cell or paragraph holding a {%tr/tc/p %} tag
+    is that tag alone, as docxtpl makes it (line numbers still count every paragraph)."""
     from docx.oxml.ns import qn
+
+    paras = list(element.iter(qn("w:p")))
+    texts = {p: "".join(t.text or "" for t in p.iter(qn("w:t")) if next(t.iterancestors(qn("w:p")), None) is p)
+             for p in paras}
+    reduced: dict = {}
+    for level, tag in (("tr", "w:tr"), ("tc", "w:tc")):
+        for el in element.iter(qn(tag)):
+            # the row (cell) a tag is in is the innermost one: a nested table's tags belong to its own rows
+            inner = [p for p in el.iter(qn("w:p")) if p not in reduced and next(p.iterancestors(qn(tag))) is el]
+            mt = _LEVEL[level].search("".join(texts[p] for p in inner))
+            if inner and mt:
+                for p in inner:
+                    reduced[p] = ""
+                reduced[inner[0]] = _level_tag(mt)
+    lines = []
+    for i, p in enumerate(paras, 1):
+        text = reduced.get(p, texts[p])
+        if p not in reduced:
+            mt = _LEVEL["p"].search(text)
+            text = _level_tag(mt) if mt else text
+        lines.append((f"{label}第 {i} 段", _tag_text(text)))
+    return lines
+
+
+def _level_tag(mt: re.Match) -> str:
+    return (mt.group(1) + " " + mt.group(2)) if mt.group(1) else (mt.group(3) + " " + mt.group(4))
+
+
+def body_lines(path: Path) -> list[tuple[str, str]]:
+    """The Word file as (where, text) lines, everything docxtpl renders: one per paragraph of the body
+    (table cells included), then headers, footers, footnotes and document properties.  Line N of the
+    Jinja source built from these is item N."""
+    from docx import Document
 
     try:
         d = Document(str(path))
     except Exception as e:  # python-docx raises zipfile/KeyError/lxml errors for non-Word files
         raise TemplateError(f"无法打开 Word 文件：{e}", file=str(path), expected="用 Word 或 WPS 保存的 .docx 文件") from None
-    lines: list[tuple[str, str]] = []
-
-    def add(element, label: str):
-        for i, p in enumerate(element.iter(qn("w:p")), 1):
-            text = "".join(t.text or "" for t in p.iter(qn("w:t"))
-                           if next(t.iterancestors(qn("w:p")), None) is p)
-            lines.append((f"{label}第 {i} 段", _tag_text(text)))
-
-    add(d.element.body, "正文")
+    lines = _paragraphs(d.element.body, "正文")
+    seen = set()
     for n, s in enumerate(d.sections, 1):
-        for name, hf in (("页眉", s.header), ("页脚", s.footer)):
-            if not hf.is_linked_to_previous:
-                add(hf._element, f"第 {n} 节{name}")
+        for name, attr in (("页眉", "header"), ("首页页眉", "first_page_header"), ("偶数页页眉", "even_page_header"),
+                           ("页脚", "footer"), ("首页页脚", "first_page_footer"), ("偶数页页脚", "even_page_footer")):
+            hf = getattr(s, attr)
+            if hf.is_linked_to_previous or id(hf.part) in seen:
+                continue
+            seen.add(id(hf.part))
+            lines += _paragraphs(hf._element, f"第 {n} 节{name}")
+    for part in d.part.package.parts:
+        if part.content_type.endswith(".footnotes+xml"):
+            from docx.oxml import parse_xml
+            lines += _paragraphs(parse_xml(part.blob), "脚注")
+    props = d.core_properties
+    for attr, name in _PROPS:
+        lines.append((f"文档属性「{name}」", _tag_text(" ".join((getattr(props, attr) or "").splitlines()))))
     return lines
 
 
 def body_source(path: Path) -> str:
     """The Jinja source of a Word body, one line per paragraph (for lint and error locations)."""
     return "\n".join(text for _, text in body_lines(path))
+
+
+_MARK = re.compile(r"[{][{%#]|[}%#][}]")
+_ESCAPED = re.compile(r"\{_([{%])(.*?)([}%])_\}")
+_ESCAPES = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))
+
+
+def leftover_tags(template: Path, rendered: Path, values: dict) -> list[tuple[str, str]]:
+    """Lines of a rendered Word file that still hold tag marks no tag, literal or data put there on
+    purpose ({{ '{{' }}, docxtpl's {_{ … }_} escapes and data text are meant to be printed)."""
+    from jinja2 import nodes
+
+    lines = body_lines(template)
+    source = "\n".join(text for _, text in lines)
+    meant: set[str] = set()
+    try:
+        ast = word_env().parse(source)
+        meant |= {str(c.value) for c in ast.find_all(nodes.Const) if isinstance(c.value, str) and _MARK.search(c.value)}
+    except TemplateSyntaxError:
+        pass
+    meant |= {"{%s%s%s}" % mt.groups() for mt in _ESCAPED.finditer(source)}
+    meant |= {mark for esc, mark in _ESCAPES if esc in source}
+
+    def data(v):
+        if isinstance(v, str) and _MARK.search(v):
+            meant.add(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                data(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                data(x)
+    data(values)
+    found = []
+    for where, text in body_lines(rendered):
+        rest = text
+        for m in sorted(meant, key=len, reverse=True):
+            rest = rest.replace(m, "")
+        if _MARK.search(rest):
+            found.append((where, text))
+    return found
 
 
 def _locate(path: Path, lineno: int | None) -> tuple[int | None, str]:
@@ -136,9 +233,9 @@ def _locate(path: Path, lineno: int | None) -> tuple[int | None, str]:
 
 
 def check_syntax(path: Path) -> None:
-    """Raise TemplateError naming the paragraph of the first Jinja syntax error in a Word body."""
+    """Raise TemplateError naming the paragraph of the first Jinja error in a Word body (syntax, unknown filter)."""
     try:
-        word_env().parse(body_source(path))
+        word_env().compile(body_source(path))
     except TemplateSyntaxError as e:
         row, snippet = _locate(path, e.lineno)
         raise TemplateError(f"模板语法错误：{e.message}{snippet}", file=str(path), row=row) from None
@@ -171,6 +268,26 @@ def _image_fn(doc, base_dir: Path):
     return image
 
 
+def _pictures(f, rows: Any, image) -> Any:
+    """A list field's value with its image entries (or image columns, at any depth) as pictures."""
+    if not rows or not isinstance(rows, list):
+        return rows
+    if f.items == "image":
+        return [image(v) if v else v for v in rows]
+    if not any(s.type in ("image", "list") for s in f.fields):
+        return rows
+    out = []
+    for item in rows:
+        item = dict(item)
+        for s in f.fields:
+            if s.type == "image" and item.get(s.name):
+                item[s.name] = image(item[s.name])
+            elif s.type == "list":
+                item[s.name] = _pictures(s, item.get(s.name), image)
+        out.append(item)
+    return out
+
+
 def word_context(doc, tpl: Template, values: dict, profile: Profile, today: date | None = None) -> dict:
     """The names a Word body sees: like the markup body's, with pictures for image fields, org.logo and org.seal."""
     image = _image_fn(doc, tpl.folder)
@@ -178,15 +295,8 @@ def word_context(doc, tpl: Template, values: dict, profile: Profile, today: date
     for f in tpl.schema.fields:
         if f.type == "image" and ctx.get(f.name):
             ctx[f.name] = image(ctx[f.name])
-        elif f.type == "list" and any(s.type == "image" for s in f.fields):
-            rows = []
-            for item in ctx.get(f.name) or []:
-                item = dict(item)
-                for s in f.fields:
-                    if s.type == "image" and item.get(s.name):
-                        item[s.name] = image(item[s.name])
-                rows.append(item)
-            ctx[f.name] = rows
+        elif f.type == "list":
+            ctx[f.name] = _pictures(f, ctx.get(f.name), image)
     org = AttrDict(profile.org)
     if org.get("logo"):
         org["logo"] = image(org["logo"], height=LOGO_HEIGHT)
@@ -197,25 +307,59 @@ def word_context(doc, tpl: Template, values: dict, profile: Profile, today: date
     return ctx
 
 
+_ENTITY_IN_TAG = re.compile(r"(?<=\{[{%])(.*?)(?=[}%]\})", re.S)
+_ENTITIES = (("&quot;", '"'), ("&apos;", "'"), ("&#39;", "'"), ("&amp;", "&"))
+
+
+def _docx_template(path: Path):
+    """A docxtpl template whose tags see '&' and quotes as typed: the XML escapes them, and with
+    autoescaping a literal like default("A&B") would otherwise come out as 'A&amp;B'."""
+    from docxtpl import DocxTemplate
+
+    class WordTemplate(DocxTemplate):
+        def patch_xml(self, src_xml):
+            def unescape(mt):
+                text = mt.group(0)
+                for entity, char in _ENTITIES:
+                    text = text.replace(entity, char)
+                return text
+            return _ENTITY_IN_TAG.sub(unescape, super().patch_xml(src_xml))
+
+    return WordTemplate(str(path))
+
+
 def render_docx(tpl: Template, values: dict, profile: Profile, out: Path, *, today: date | None = None,
                 file: str | None = None, row: int | None = None) -> None:
     """Render the Word body with validated values and save it to out (not atomic: callers write a temp file)."""
-    from docxtpl import DocxTemplate
-
     path = tpl.body_path
     try:
-        doc = DocxTemplate(str(path))
+        doc = _docx_template(path)
         doc.init_docx()
     except Exception as e:
         raise TemplateError(f"无法打开 Word 文件：{e}", file=str(path), expected="用 Word 或 WPS 保存的 .docx 文件") from None
-    try:
-        with template_errors(path, file=file, row=row):
-            doc.render(word_context(doc, tpl, values, profile, today), jinja_env=word_env(), autoescape=True)
-    except TemplateError as e:
-        if e.message.startswith("模板语法错误"):
-            check_syntax(path)   # names the Word paragraph, where Jinja's line number means nothing
-        raise
+    props = {attr: getattr(doc.docx.core_properties, attr) or "" for attr, _ in _PROPS}
+    with template_errors(path, file=file, row=row):
+        ctx = word_context(doc, tpl, values, profile, today)
+        try:
+            doc.render(ctx, jinja_env=word_env(), autoescape=True)
+        except TemplateSyntaxError as e:
+            check_syntax(path)   # names the Word paragraph, where Jinja's line number (of XML) means nothing
+            # docxtpl read the tags differently from body_lines: name the text it gives around the line
+            near = [t.strip() for t in getattr(e, "docx_context", None) or [] if t.strip()]
+            where = f"（附近的文字：「{' '.join(near)[:60]}」）" if near else ""
+            raise TemplateError(f"模板语法错误：{e.message}{where}", file=str(path)) from None
+        _render_properties(doc, props, ctx)
     doc.save(str(out))
+
+
+def _render_properties(doc, props: dict[str, str], ctx: dict) -> None:
+    """Fill tags in the document properties as plain text (docxtpl would XML-escape them: 'A &amp; B')."""
+    env = word_env()
+    env.autoescape = False
+    env.finalize = lambda v: "" if v is None else v
+    for attr, text in props.items():
+        if "{" in text:
+            setattr(doc.docx.core_properties, attr, env.from_string(_tag_text(text)).render(ctx))
 
 
 def soffice() -> str | None:
