@@ -109,6 +109,8 @@ NO_START = set("，。、；：？！）》」』】〕〉…‥’”％‰,.;:
 NO_END = set("（《「『【〔〈‘“([{¥￥$#")
 # Full-width closing marks whose ink sits in the left half of the em box: may hang at line end.
 HANGABLE = set("，。、；：？！")
+# Dashes that join the two ends of a range (8:00—12:00, 2026-01～2026-10).
+RANGE_DASHES = set("—–～~-－")
 _WORD_CHAR = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 _WORD_JOIN = set(".,:/-_'@&+#%·")
 
@@ -312,7 +314,8 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
     units: list[list[Glyph]] = []
     glue_next = False
     prev: Glyph | None = None
-    for g in glyphs:
+    n = len(glyphs)
+    for i, g in enumerate(glyphs):
         if g.kind == "break":
             units.append([g])
             glue_next = False
@@ -324,7 +327,12 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
             prev = g
             continue
         attach = False
-        if units and prev is not None and prev.kind not in ("space", "break"):
+        if (g.kind == "char" and g.text in NO_START and prev is not None and prev.kind == "space"
+                and len(units) >= 2 and units[-2][-1].kind not in ("space", "break")):
+            # UAX #14 LB13: no break before a closing mark even after spaces (`{{ x }}`, `{% if %}`).
+            units[-2].extend(units.pop())
+            attach = True
+        elif units and prev is not None and prev.kind not in ("space", "break"):
             if glue_next:
                 attach = True
             elif g.kind == "char" and g.text in NO_START:
@@ -337,14 +345,19 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.kind == "char" and g.text in "—…" and prev.text == g.text:
                 attach = True
+            elif g.kind == "char" and g.text in RANGE_DASHES and prev.text.isdigit():
+                attach = True   # 8:00—12:00, 2026-01～2026-10: a range is never broken at its dash
             elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
                 attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
         if attach:
             units[-1].append(g)
         else:
             units.append([g])
-        # An opening mark holds on to what follows it, through any blank space (（　　） stays whole).
-        glue_next = (g.kind == "char" and g.text in NO_END) or (glue_next and g.kind == "pad")
+        # An opening mark holds on to what follows it, through any blank space (（　　） stays whole);
+        # a dash after a digit holds on to the digit after it.
+        glue_next = ((g.kind == "char" and g.text in NO_END) or (glue_next and g.kind == "pad")
+                     or (g.kind == "char" and g.text in RANGE_DASHES and prev is not None and prev.text.isdigit()
+                         and i + 1 < n and glyphs[i + 1].text[:1].isdigit()))
         prev = g
     return _join_spaced_numbers(units)
 
@@ -370,24 +383,25 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
                 hang: bool = True) -> list[Line]:
     """Greedy line breaking with the Chinese rules above; returns lines with x positions.
 
-    hang=False keeps every mark inside the width (table cells: a hanging comma would cross the rule)."""
+    hang=False keeps every mark inside the width (table cells: a hanging comma would cross the rule);
+    hang=True (body text) also pulls one character down rather than leave a one-character last line."""
     units = _units(glyphs)
     lines: list[Line] = []
+    tails: list[int] = []       # per closed line: glyphs in its last unit (0: not to be moved)
     cur: list[Glyph] = []
     cur_w = 0.0
+    cur_tail = 0
     avail = width - first_indent
 
     def close(last: bool):
-        nonlocal cur, cur_w, avail
+        nonlocal cur, cur_w, avail, cur_tail
         while cur and cur[-1].kind == "space":
             cur_w -= cur[-1].width
             cur.pop()
-        xs, x = [], 0.0
-        for g in cur:
-            xs.append(x)
-            x += g.width
-        lines.append(Line(cur, xs, x, last=last))
-        cur, cur_w, avail = [], 0.0, width
+            cur_tail = 0
+        lines.append(_line(cur, last))
+        tails.append(0 if last else cur_tail)
+        cur, cur_w, avail, cur_tail = [], 0.0, width, 0
 
     for unit in units:
         if unit[0].kind == "break":
@@ -399,6 +413,7 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
         if cur_w + uw <= avail + 0.01:
             cur.extend(unit)
             cur_w += uw
+            cur_tail = len(unit)
             continue
         # Let one trailing full-width comma or stop hang past the margin, as Word's
         # "允许标点溢出边界" does, instead of pushing a character down to the next line.
@@ -407,6 +422,7 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
                 and cur_w + uw - last.width <= avail + 0.01):
             cur.extend(unit)
             cur_w += uw
+            cur_tail = 0
             close(last=False)
             continue
         if cur:
@@ -416,6 +432,7 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
         if uw <= avail + 0.01:
             cur.extend(unit)
             cur_w += uw
+            cur_tail = len(unit)
             continue
         # A unit longer than the whole line (a very long word or value): break it where it must.
         for g in unit:
@@ -423,8 +440,33 @@ def break_lines(glyphs: list[Glyph], width: float, first_indent: float = 0.0, si
                 close(last=False)
             cur.append(g)
             cur_w += g.width
+        cur_tail = 0
+    if hang and lines and tails[-1] and _widow(cur):
+        # A one-character last line: bring the previous line's last unit down with it.
+        prev = lines[-1].glyphs
+        k = tails[-1]
+        moved = prev[len(prev) - k:]
+        if (len(prev) > k and sum(g.width for g in moved) <= 3 * size
+                and sum(g.width for g in moved + cur) <= width + 0.01):
+            lines[-1] = _line(prev[:len(prev) - k], False)
+            cur = moved + cur
     close(last=True)
     if lines and not lines[-1].glyphs and len(lines) > 1:
         lines.pop()
         lines[-1].last = True
     return lines
+
+
+def _line(glyphs: list[Glyph], last: bool) -> Line:
+    xs, x = [], 0.0
+    for g in glyphs:
+        xs.append(x)
+        x += g.width
+    return Line(glyphs, xs, x, last=last)
+
+
+def _widow(glyphs: list[Glyph]) -> bool:
+    """Whether a last line holds a single character (with any closing marks after it)."""
+    chars = [g for g in glyphs if g.kind != "space"]
+    return bool(chars) and chars[0].kind == "char" and all(g.kind == "char" and g.text in NO_START
+                                                           for g in chars[1:])

@@ -478,6 +478,13 @@ class _Builder:
                          leading or (size * self.page.line_spacing), align, indent * size,
                          before, after, right * size)
 
+    def grid(self, data, **kwargs) -> Table:
+        """A ReportLab table whose cells start in our own face (its default, Helvetica, would be
+        referenced on the page without being embedded, though no text is ever drawn in it)."""
+        t = Table(data, **kwargs)
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), self.fonts.song.name)]))
+        return t
+
     def blocks(self, blocks: list[m.Block], width: float) -> list[Flowable]:
         out: list[Flowable] = []
         for b in blocks:
@@ -537,13 +544,13 @@ class _Builder:
         if isinstance(b, m.Frame):
             inner_w = width - 2 * b.padding - (6 if b.double else 0)
             content = self.blocks(b.blocks, inner_w)
-            t = Table([[content]], colWidths=[width - (6 if b.double else 0)])
+            t = self.grid([[content]], colWidths=[width - (6 if b.double else 0)])
             style = [("BOX", (0, 0), (-1, -1), b.border_width, colors.black),
                      ("LEFTPADDING", (0, 0), (-1, -1), b.padding), ("RIGHTPADDING", (0, 0), (-1, -1), b.padding),
                      ("TOPPADDING", (0, 0), (-1, -1), b.padding), ("BOTTOMPADDING", (0, 0), (-1, -1), b.padding)]
             t.setStyle(TableStyle(style))
             if b.double:
-                outer = Table([[t]], colWidths=[width])
+                outer = self.grid([[t]], colWidths=[width])
                 outer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), b.border_width * 2.5, colors.black),
                                            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
                                            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
@@ -591,7 +598,7 @@ class _Builder:
                                 if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
                     heights[-1] = t.row_height if need <= t.row_height else None
         heights = heights if t.row_height else None
-        tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
+        tbl = self.grid(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
         style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                   ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -615,7 +622,7 @@ class _Builder:
         rows = [items[i:i + n] for i in range(0, len(items), n)]
         data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
                 for r in rows]
-        tbl = Table(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
+        tbl = self.grid(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
         tbl.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -695,7 +702,10 @@ def write_pdf(docs: m.Document | list[m.Document], out: str | Path | io.BytesIO,
                           pagesize=(first.page.width, first.page.height), pageTemplates=templates,
                           title=first.title, author=first.author, creator="docgen",
                           leftMargin=first.page.left, rightMargin=first.page.right,
-                          topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1)
+                          topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1,
+                          # else every page references Helvetica without embedding it (preflight
+                          # and PDF/A refuse that): start each page in our own Song face
+                          initialFontName=fonts.song.name)
     try:
         doc.build(story, canvasmaker=make_canvas)
     except LayoutError:
