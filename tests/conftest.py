@@ -36,10 +36,18 @@ def docx_text(path) -> str:
 
 
 def pdfcheck():
-    """The shared typography checker (../shared/tools/pdfcheck.py), or skip if it is not beside the repo."""
+    """The typesetting check: docgen's own preflight (``check(path)["problems"]``), always present.
+
+    The independent referee ../shared/tools/pdfcheck.py is run beside it by tests/test_preflight.py."""
+    from docgen import preflight
+    return preflight
+
+
+def shared_pdfcheck():
+    """The shared referee ../shared/tools/pdfcheck.py, or skip when the repository is not beside it."""
     tool = SHARED / "tools" / "pdfcheck.py"
     if not tool.is_file():
-        pytest.skip(f"{tool} not present")
+        pytest.skip(f"{tool} not present (the independent referee; docgen.preflight ran instead)")
     sys.path.insert(0, str(tool.parent))
     import pdfcheck as mod
     return mod
