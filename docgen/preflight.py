@@ -230,7 +230,7 @@ def font_findings(path: Path) -> list[dict]:
 
 def _quiet() -> None:
     # LibreOffice's files make pypdf and pdfminer warn about harmless metadata (dates, fonts)
-    for name in ("pdfminer", "pypdf"):
+    for name in ("pdfminer", "pypdf", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 

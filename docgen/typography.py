@@ -225,6 +225,10 @@ class FontSet:
         raise FontError(f"没有任何字体能显示字符「{ch}」(U+{cp:04X})",
                         expected="换用常见字符，或在 docgen.toml 的 [fonts] 中加入含此字的字体")
 
+    def measure(self, text: str, size: float, bold: bool = False) -> float:
+        """Width of plain text at size (as the PDF writer sets it, before any justification)."""
+        return sum(self.face_for(ch, bold).width(ch, size) for ch in text if ch.isprintable())
+
     def check(self, text: str) -> None:
         """Raise FontError naming the first character no font can draw."""
         for ch in set(text):
@@ -287,6 +291,12 @@ def fontset(user: dict | None = None) -> FontSet:
 
 
 # ---------------------------------------------------------------- line breaking
+
+def column_count(widths: list[float], room: float, size: float) -> int:
+    """How many short items (exam options) go to a line of width room: 4, 2 or 1, in both writers."""
+    widest = max(widths, default=0.0)
+    return 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
+
 
 @dataclass
 class Glyph:

@@ -32,7 +32,8 @@ def docx_text(path) -> str:
                         parts.extend(c2.text for c2 in r2.cells)
     for s in d.sections:
         parts.extend(p.text for p in s.footer.paragraphs)
-    return re.sub(r"\s+", "", "".join(parts))
+    # word joiners (U+2060) are layout, not text: the writer puts them where a line must not break
+    return re.sub(r"[\s\u2060]+", "", "".join(parts))
 
 
 def pdfcheck():

@@ -17,7 +17,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from .. import model as m
 from ..errors import DataError
-from ..typography import FontSet, Glyph, Line, break_lines, fontset
+from ..typography import FontSet, Glyph, Line, break_lines, column_count, fontset
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
 _ASCENT = 0.36
@@ -617,8 +617,7 @@ class _Builder:
         room = width - indent
         n = b.n
         if not n:
-            widest = max((sum(g.width for g in it) for it in items), default=0)
-            n = 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
+            n = column_count([sum(g.width for g in it) for it in items], room, size)
         rows = [items[i:i + n] for i in range(0, len(items), n)]
         data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
                 for r in rows]
