@@ -36,6 +36,12 @@ def docx_text(path) -> str:
     return re.sub(r"[\s\u2060]+", "", "".join(parts))
 
 
+def cell_text(cell) -> str:
+    """A python-docx table cell's text without the word joiners (U+2060) the writer adds to keep a range
+    or a code on one line in Word and LibreOffice."""
+    return cell.text.replace("\u2060", "").strip()
+
+
 def pdfcheck():
     """The typesetting check: docgen's own preflight (``check(path)["problems"]``), always present.
 

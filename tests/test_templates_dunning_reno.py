@@ -11,7 +11,7 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
 from .conftest import render_pair as _render, sample_with as _sample
 
 DUNNING = ("parking-fee-dunning", "demand-letter", "final-notice", "delivery-receipt", "arrears-public-list")
@@ -35,7 +35,7 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
 def docx_rows(docx: Path) -> list[list[str]]:
     """Rows of every table in the DOCX, each a list of cell texts (merged cells repeat)."""
     d = DocxDocument(str(docx))
-    return [[c.text.strip() for c in row.cells] for t in d.tables for row in t.rows]
+    return [[cell_text(c) for c in row.cells] for t in d.tables for row in t.rows]
 
 
 def docx_cells(docx: Path) -> list[str]:
@@ -47,7 +47,7 @@ def docx_cells(docx: Path) -> list[str]:
             for c in row.cells:
                 if c._tc not in seen:          # the element itself: it stays alive, unlike an id()
                     seen.add(c._tc)
-                    out.append(c.text.strip())
+                    out.append(cell_text(c))
     return out
 
 

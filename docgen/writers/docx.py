@@ -82,8 +82,11 @@ def _set_fonts(run_or_style_element, latin: str, east_asia: str) -> None:
 
 
 WJ = "\u2060"     # WORD JOINER: no line break on either side (UAX #14), draws nothing
-_JOIN_AROUND = re.compile(r"(?<=\d)([%s])(?=\d)|(?<=[0-9A-Za-z])(-)(?=[0-9A-Za-z])"
-                          % re.escape("".join(sorted(RANGE_DASHES))))
+# Only where Word and LibreOffice would break (UAX #14): after a range's dash between digits, and after a
+# hyphen followed by a letter (K-B1-05); never between digits (2026-10-06: HY × NU), which they keep anyway.
+_JOIN_AROUND = re.compile(r"(?<=\d)([%s])(?=\d)|(?<=[0-9A-Za-z])(-)(?=[A-Za-z])"
+                          % re.escape("".join(sorted(RANGE_DASHES - {"-"} - NO_START))))
+_JOIN_AFTER = re.compile(r"(?<=\d)([%s])(?=\d)" % re.escape("".join(sorted(RANGE_DASHES & NO_START))))
 _SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
 _BRACKET_BLANK = re.compile("([%s])(\u3000+)(?=[%s])" % (re.escape("".join(NO_END)), re.escape("".join(NO_START))))
 
@@ -92,13 +95,17 @@ def keep_together(text: str) -> str:
     """Text as Word and LibreOffice must lay it out to break where the PDF writer may: never inside a range
     (8:00—12:00) or a code (K-B1-05), or a spaced phone number (0571-8650 2266)."""
     text = _JOIN_AROUND.sub(lambda mt: WJ + (mt.group(1) or mt.group(2)) + WJ, text)
+    text = _JOIN_AFTER.sub(lambda mt: mt.group(1) + WJ, text)     # no line starts with ～ anyway
     # a narrow no-break space: with U+00A0 LibreOffice breaks inside the digits when the number ends a line
     return _SPACED_DIGITS.sub("\u202f", text)
 
 
-def unbreakable(text: str) -> str:
-    """Text that must stay on one line as a whole (a fill-in blank with what is written in it)."""
-    return WJ.join(text.replace("\u3000", "\u2003")) + WJ   # and keep a closing mark after it
+def blank_text(left: str, text: str, right: str) -> str:
+    """A fill-in blank: its padding (em spaces, which LibreOffice does not break beside a word joiner, unlike
+    ideographic ones) holds on to the value written in it and to a closing mark after it."""
+    def pad(p: str) -> str:
+        return WJ.join(p.replace("\u3000", "\u2003"))
+    return WJ.join(part for part in (pad(left), text, pad(right)) if part) + WJ
 
 
 def _pt(v: float) -> Pt:
@@ -274,8 +281,8 @@ class _Writer:
                 right = "\u3000" * ((pad + 2) // 4 if text else pad // 2)
                 if not text:
                     left = ""
-                self._run(para, unbreakable(f"{left}{text}{right}" or "\u3000"), size, underline=True,
-                          hei=bold or x.bold)
+                self._run(para, blank_text(left, text, right or ("" if text or left else "\u3000")), size,
+                          underline=True, hei=bold or x.bold)
             elif isinstance(x, m.Checkbox):
                 self._run(para, "☑" if x.checked else "□", size)
             elif isinstance(x, m.LineBreak):
