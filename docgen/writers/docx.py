@@ -88,6 +88,7 @@ _JOIN_AROUND = re.compile(r"(?<=\d)([%s])(?=\d)|(?<=[0-9A-Za-z])(-)(?=[A-Za-z])"
                           % re.escape("".join(sorted(RANGE_DASHES - {"-"} - NO_START))))
 _JOIN_AFTER = re.compile(r"(?<=\d)([%s])(?=\d)" % re.escape("".join(sorted(RANGE_DASHES & NO_START))))
 _SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
+_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d{3,4} \d)")     # 0571-8650 2266: LibreOffice breaks after its hyphen
 _BRACKET_BLANK = re.compile("([%s])(\u3000+)(?=[%s])" % (re.escape("".join(NO_END)), re.escape("".join(NO_START))))
 
 
@@ -96,6 +97,7 @@ def keep_together(text: str) -> str:
     (8:00—12:00) or a code (K-B1-05), or a spaced phone number (0571-8650 2266)."""
     text = _JOIN_AROUND.sub(lambda mt: WJ + (mt.group(1) or mt.group(2)) + WJ, text)
     text = _JOIN_AFTER.sub(lambda mt: mt.group(1) + WJ, text)     # no line starts with ～ anyway
+    text = _PHONE_HYPHEN.sub(WJ + "-" + WJ, text)
     # a narrow no-break space: with U+00A0 LibreOffice breaks inside the digits when the number ends a line
     return _SPACED_DIGITS.sub("\u202f", text)
 
