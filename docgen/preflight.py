@@ -6,7 +6,8 @@ Each finding has a kind:
   opening punctuation (（《“…);
 - ``split``: a number or Latin word runs to the right edge of a line and goes on at the start of the next;
 - ``range``: a range such as 8:00—12:00 or 2026-01～2026-10 is broken at its dash;
-- ``tofu``: a character is drawn with a missing or empty glyph, or extracts as U+0000 / U+FFFD;
+- ``tofu``: a character is drawn with a missing or empty glyph (or a copy of the .notdef box), or
+  extracts as U+0000 / U+FFFD;
 - ``embed``: a font is used without being embedded (a standard-14 font only referenced included);
 - ``text``: the text layer does not give the characters back (a ToUnicode entry that is not UTF-16).
 
@@ -138,12 +139,22 @@ def to_unicode(data: bytes) -> tuple[dict[int, str], list[str]]:
 
 
 def _empty_glyph(font, gid: int) -> bool:
+    """Whether glyph gid draws nothing, or draws the font's .notdef box (a writer that copied glyph 0 for a
+    character the face lacks, as ReportLab does)."""
     order = font.getGlyphOrder()
     if not 0 < gid < len(order):
         return True
     name = order[gid]
     if "glyf" in font:
-        return font["glyf"][name].numberOfContours == 0
+        glyf = font["glyf"]
+        glyph = glyf[name]
+        if glyph.numberOfContours == 0:
+            return True
+        notdef = glyf[order[0]]
+        if glyph.numberOfContours == notdef.numberOfContours > 0 and not glyph.isComposite():
+            mine, box = glyph.getCoordinates(glyf), notdef.getCoordinates(glyf)
+            return list(mine[0]) == list(box[0]) and list(mine[1]) == list(box[1])
+        return False
     if "CFF " in font:
         charstring = font["CFF "].cff.topDictIndex[0].CharStrings[name]
         charstring.decompile()

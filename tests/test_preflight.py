@@ -55,6 +55,12 @@ def test_unembedded_standard_font(tmp_path):
     assert [(p["kind"], p["text"]) for p in found] == [("embed", "/Helvetica")]
 
 
+def test_tofu_of_a_character_the_face_lacks(tmp_path):
+    # the Song face has no emoji: ReportLab, asked to draw one in it, draws .notdef and maps it to U+0000
+    pdf = _page(tmp_path / "t.pdf", [(72, 700, "好\U0001F600")])
+    assert preflight.check(pdf)["problems"] == [{"kind": "tofu", "page": None, "text": "extracted '\\x00'"}]
+
+
 def test_text_layer_that_does_not_round_trip(tmp_path):
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, StreamObject
@@ -104,4 +110,5 @@ def test_agrees_with_the_shared_referee_on_defects(tmp_path):
     _agree([_page(tmp_path / "k.pdf", [(72, 700, "一二三四五六七八九（"), (72, 682, "，一二三四五。")]),
             _page(tmp_path / "r.pdf", [(72, 700, "一二三四五六七八每日8:00—"), (72, 682, "12:00一二三")]),
             _page(tmp_path / "s.pdf", [(72, 700, "一二三四五六七八九十1,23"), (72, 682, "4.50元一二三")]),
-            _page(tmp_path / "h.pdf", [(72, 700, "Total 12")], helvetica=True)])
+            _page(tmp_path / "h.pdf", [(72, 700, "Total 12")], helvetica=True),
+            _page(tmp_path / "t.pdf", [(72, 700, "好\U0001F600")])])
