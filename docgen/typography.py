@@ -292,6 +292,31 @@ def fontset(user: dict | None = None) -> FontSet:
 
 # ---------------------------------------------------------------- line breaking
 
+def fit_columns(widths: list[float], need: list[float]) -> list[float]:
+    """Column widths of the same total where every column gets at least what it needs, taken from the
+    others in proportion to their widths (or, when the total is too small for all, shared by need)."""
+    total = sum(widths)
+    if sum(need) >= total:
+        scale = total / (sum(need) or 1.0)
+        return [n * scale for n in need]
+    out, fixed = list(widths), set()
+    while True:
+        short = [i for i, w in enumerate(out) if i not in fixed and w < need[i] - 0.01]
+        if not short:
+            return out
+        fixed.update(short)
+        free = [i for i in range(len(out)) if i not in fixed]
+        room = total - sum(need[i] for i in fixed)
+        base = sum(widths[i] for i in free) or 1.0
+        out = [need[i] if i in fixed else room * widths[i] / base for i in range(len(out))]
+
+
+def longest_unit(glyphs: list[Glyph]) -> float:
+    """Width of the widest piece of text that is never broken (a word, a number, a date, a range)."""
+    return max((sum(g.width for g in u) for u in _units(glyphs) if u[0].kind not in ("space", "break")),
+               default=0.0)
+
+
 def column_count(widths: list[float], room: float, size: float) -> int:
     """How many short items (exam options) go to a line of width room: 4, 2 or 1, in both writers."""
     widest = max(widths, default=0.0)
@@ -357,6 +382,8 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.kind == "char" and g.text in RANGE_DASHES and prev.text.isdigit():
                 attach = True   # 8:00—12:00, 2026-01～2026-10: a range is never broken at its dash
+            elif g.kind == "char" and prev.kind == "char" and _keeps(units[-1], g.text):
+                attach = True   # 2026年11月20日, 1,234.50元, （星期三）, 浙A·D1234
             elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
                 attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
         if attach:
@@ -370,6 +397,25 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                          and i + 1 < n and glyphs[i + 1].text[:1].isdigit()))
         prev = g
     return _join_spaced_numbers(units)
+
+
+# After a number: the unit it counts (a date's 年/月/日, money's 元 …) stays with it.
+NUMBER_UNITS = set("年月日时分秒元角号栋室楼层期月份")
+_WEEKDAY = set("一二三四五六日天")
+# Provinces' one-character abbreviations that start a plate number (浙A·D1234).
+PLATE_HEADS = set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+
+
+def _keeps(unit: list[Glyph], ch: str) -> bool:
+    """Whether ch must stay on the line of the unit before it (numbers with their units, dates, weekdays, plates)."""
+    prev = unit[-1].text
+    if ch in NUMBER_UNITS and prev.isdigit():
+        return True
+    if ch.isdigit() and prev in "年月" and len(unit) > 1 and unit[-2].text.isdigit():
+        return True                        # the next part of a date: 2026年|11月|20日
+    if prev == "星" and ch == "期" or prev == "期" and ch in _WEEKDAY and len(unit) > 1 and unit[-2].text == "星":
+        return True
+    return prev in PLATE_HEADS and "A" <= ch <= "Z" and len(unit) == 1
 
 
 def _join_spaced_numbers(units: list[list[Glyph]]) -> list[list[Glyph]]:

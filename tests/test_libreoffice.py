@@ -62,20 +62,9 @@ def test_bold_latin_and_digits_are_bold_in_the_docx_too(converted):
     assert bold_somewhere >= 15      # 合计 amounts, dates in 停水/停电, 编号, the 2027 in a title …
 
 
-# Open: LibreOffice wraps the narrow 预计归还 cell as 当日18:00 / 前归还, and the row number 3 of the next
-# cell sits just below it (a split finding); needs column widths from the content. Strict: fixing it fails here.
-KNOWN = {"key-loan-log"}
-
-
 def test_converted_docx_has_no_typesetting_findings(converted):
-    found = {n: preflight.check(c)["problems"] for n, (_, c) in converted.items() if n not in KNOWN}
+    found = {n: preflight.check(c)["problems"] for n, (_, c) in converted.items()}
     assert not {n: p for n, p in found.items() if p}
-
-
-@pytest.mark.xfail(strict=True, reason="open: 当日18:00 / 3 in the key-loan-log table through LibreOffice")
-@pytest.mark.parametrize("name", sorted(KNOWN))
-def test_known_open_finding(converted, name):
-    assert preflight.check(converted[name][1])["problems"] == []
 
 
 def test_preflight_compare_reports_pages_and_bold(converted):

@@ -19,6 +19,7 @@ from docx.shared import Emu, Pt
 
 from .. import model as m
 from ..typography import NO_END, NO_START, RANGE_DASHES, column_count, fontset
+from .pdf import table_widths
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -425,8 +426,19 @@ class _Writer:
         if t.border:
             self._borders(table)
         avail = self.page.width - self.page.left - self.page.right
-        total = sum(t.widths)
-        widths = [Emu(int(avail * w / total * 12700)) for w in t.widths]
+        widths = [Emu(int(w * 12700)) for w in table_widths(t, avail, fontset(), size)]
+        # The PDF writer's side padding in cells (Word's default 5.4 pt would wrap a column the PDF does not).
+        margins = OxmlElement("w:tblCellMar")
+        for edge in ("left", "right"):
+            e = OxmlElement(f"w:{edge}")
+            e.set(qn("w:w"), str(round(size * 0.35 * 20)))
+            e.set(qn("w:type"), "dxa")
+            margins.append(e)
+        look = table._element.tblPr.find(qn("w:tblLook"))
+        if look is not None:
+            look.addprevious(margins)
+        else:
+            table._element.tblPr.append(margins)
         for ci, col in enumerate(table.columns):
             col.width = widths[ci]
         for ri, row in enumerate(t.rows):

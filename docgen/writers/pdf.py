@@ -17,7 +17,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from .. import model as m
 from ..errors import DataError
-from ..typography import FontSet, Glyph, Line, break_lines, column_count, fontset
+from ..typography import FontSet, Glyph, Line, break_lines, column_count, fit_columns, fontset, longest_unit
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
 _ASCENT = 0.36
@@ -565,8 +565,7 @@ class _Builder:
         size = t.size or (12.0 if self.size >= 14 else self.size)
         leading = size * 1.4
         pad = size * 0.35
-        total = sum(t.widths)
-        col_w = [width * w / total for w in t.widths]
+        col_w = table_widths(t, width, self.fonts, size)
         # A row may hold at most a third of a page: a longer cell (a complaint written out in full) goes on
         # in continuation rows, which can break across pages (ReportLab cannot split inside a row).
         page = self.page
@@ -626,6 +625,26 @@ class _Builder:
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return tbl
+
+
+def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[float]:
+    """Column widths in points, the same in both writers: the template's proportions, widened where a column's
+    content needs it (a header of up to three characters such as 序号 or 不合格 on one line; no date, code,
+    phone number or plate split inside a cell)."""
+    total = sum(t.widths)
+    base = [width * w / total for w in t.widths]
+    pad = 2 * size * 0.35 + 1.0
+    need = [0.0] * len(base)
+    for row in t.rows:
+        for ci, cell in enumerate(row):
+            if cell.merged or cell.colspan != 1 or ci >= len(need):
+                continue
+            glyphs = shape(cell.inlines, fonts, size, cell.bold)
+            chars = [g for g in glyphs if g.kind == "char"]
+            short = len(chars) <= 3 and all(g.kind != "break" for g in glyphs)
+            w = sum(g.width for g in glyphs) if short else longest_unit(glyphs)
+            need[ci] = max(need[ci], w + pad if w else 0.0)
+    return fit_columns(base, need)
 
 
 def _own_row(row: list[m.Cell]) -> bool:
