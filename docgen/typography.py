@@ -290,6 +290,26 @@ def fontset(user: dict | None = None) -> FontSet:
         return _USER[key]
 
 
+# ---------------------------------------------------------------- CJK-Latin spacing
+
+AUTOSPACE = 0.2      # em between a Han character and a Latin letter or digit, as LibreOffice and Word add
+_LATIN_ALNUM = re.compile(r"[0-9A-Za-z\u00c0-\u024f]")
+
+
+def _han(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x3040 <= cp <= 0x30FF or cp >= 0x20000
+
+
+def autospace(glyphs: list[Glyph], size: float) -> None:
+    """Widen a glyph where Han text meets Latin letters or digits (2026年, 第3条), so the PDF sets the same
+    spacing as the DOCX in Word and LibreOffice (whose DOCX import always applies it)."""
+    for a, b in zip(glyphs, glyphs[1:]):
+        if a.kind == b.kind == "char" and a.text and b.text and (
+                (_han(a.text) and _LATIN_ALNUM.match(b.text)) or (_LATIN_ALNUM.match(a.text) and _han(b.text))):
+            a.width += AUTOSPACE * size
+
+
 # ---------------------------------------------------------------- line breaking
 
 def fit_columns(widths: list[float], need: list[float]) -> list[float]:

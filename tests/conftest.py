@@ -18,6 +18,15 @@ def pdf_text(path) -> str:
         return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))
 
 
+def pdf_text_and_cells(path) -> str:
+    """The PDF's text, then each table cell's text on its own (a cell whose text wraps beside a one-line
+    neighbour reads interleaved with it line by line), whitespace removed."""
+    import pdfplumber
+    with pdfplumber.open(str(path)) as pdf:
+        cells = [c or "" for p in pdf.pages for t in p.extract_tables() for row in t for c in row]
+    return pdf_text(path) + "|" + "|".join(re.sub(r"\s+", "", c) for c in cells)
+
+
 def docx_text(path) -> str:
     """All paragraph and table text of a DOCX, whitespace removed."""
     from docx import Document

@@ -11,7 +11,7 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import assert_east_asian_fonts, cell_text, pdf_text_and_cells, docx_text, page_count as pages, pdf_text, pdfcheck, texts
 from .conftest import render_pair as _render, sample_with as _sample
 
 DUNNING = ("parking-fee-dunning", "demand-letter", "final-notice", "delivery-receipt", "arrears-public-list")
@@ -343,7 +343,7 @@ def test_arrears_public_list_never_prints_phone_or_id(tmp_path):
 
 def test_renovation_application(rendered):
     pdf, docx = rendered["renovation-application"]
-    for text in (pdf_text(pdf), docx_text(docx)):
+    for text in (pdf_text_and_cells(pdf), docx_text(docx)):     # 计划工期 wraps at 至 in its cell
         assert "装饰装修申请表" in text
         assert "ZS-2026-0188" in text and "2026年11月18日" in text
         assert "翠湖花园5栋2603房" in text and "128.5" in text

@@ -149,7 +149,7 @@ def _docx_of(blocks, tmp_path):
     return Docx(str(tmp_path / "t.docx"))
 
 
-def test_docx_bold_runs_are_bold_for_latin_too_without_autospace(tmp_path):
+def test_docx_bold_runs_are_bold_for_latin_too_with_autospace(tmp_path):
     from docx.oxml.ns import qn
     from docgen import model as m
     d = _docx_of([m.Paragraph([m.Text("合计："), m.Text("4,409.50元（2027）", bold=True)])], tmp_path)
@@ -157,9 +157,8 @@ def test_docx_bold_runs_are_bold_for_latin_too_without_autospace(tmp_path):
     bold = [r for r in runs if "4,409.50" in r.text][0]
     assert bold.bold is True and bold._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
     assert not runs[0].bold
-    ppr = d.styles["Normal"].element.pPr
-    assert ppr.find(qn("w:autoSpaceDE")).get(qn("w:val")) == "0"
-    assert ppr.find(qn("w:autoSpaceDN")).get(qn("w:val")) == "0"
+    ppr = d.styles["Normal"].element.pPr       # CJK-Latin spacing on, as in the PDF
+    assert ppr.find(qn("w:autoSpaceDE")) is None and ppr.find(qn("w:autoSpaceDN")) is None
     assert {lang.get(qn("w:eastAsia")) for lang in d.styles.element.iter(qn("w:lang"))} == {"zh-CN"}
 
 
@@ -178,3 +177,12 @@ def test_table_columns_fit_their_content_in_both_writers(tmp_path):
     d = _docx_of([t], tmp_path)
     grid = [int(c.get(qn("w:w"))) for c in d.tables[0]._element.tblGrid.iter(qn("w:gridCol"))]
     assert grid == [pytest.approx(w * 20, abs=1) for w in widths]
+
+
+def test_autospace_between_han_and_latin_only():
+    from docgen.typography import autospace
+    gl = glyphs("第3条（2米）A，B")
+    autospace(gl, 10.0)
+    widths = {g.text: g.width for g in gl}
+    assert widths["第"] == 12.0 and widths["3"] == 7.0          # 第|3|条: 0.2 em at each side
+    assert widths["（"] == 10.0 and widths["2"] == 7.0 and widths["米"] == 10.0   # none beside punctuation

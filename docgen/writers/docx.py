@@ -142,13 +142,8 @@ class _Writer:
         normal.font.name = self.fonts.latin
         _set_fonts(normal.element, self.fonts.latin, self.fonts.song)
         pf = normal.paragraph_format
-        # The PDF puts no extra space between Chinese and Latin text or digits; Word and LibreOffice add
-        # a quarter em unless told not to, and then paragraphs wrap (and pages break) differently.
-        ppr = normal.element.get_or_add_pPr()
-        for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
-            el = OxmlElement(tag)
-            el.set(qn("w:val"), "0")
-            ppr.append(el)
+        # Word and LibreOffice space Chinese from Latin letters and digits (LibreOffice ignores w:autoSpaceDE=0
+        # in DOCX), so the PDF writer does the same (typography.autospace) and this is left on.
         self._languages()
         pf.space_before = pf.space_after = Pt(0)
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY

@@ -17,7 +17,8 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from .. import model as m
 from ..errors import DataError
-from ..typography import FontSet, Glyph, Line, break_lines, column_count, fit_columns, fontset, longest_unit
+from ..typography import (FontSet, Glyph, Line, autospace, break_lines, column_count, fit_columns, fontset,
+                          longest_unit)
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
 _ASCENT = 0.36
@@ -64,6 +65,12 @@ def shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = Fal
 
 
 def _shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
+    out = _shape_runs(inlines, fonts, size, bold)
+    autospace(out, size)
+    return out
+
+
+def _shape_runs(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
     out: list[Glyph] = []
     for x in inlines:
         if isinstance(x, m.Text):
