@@ -180,3 +180,10 @@ def first_page_png(pdf: Path, stem: Path, dpi: int = 60) -> Path:
     subprocess.run([exe, "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(stem)],
                    check=True, capture_output=True)
     return stem.with_suffix(".png")
+
+
+def check_files(files: list[Path]) -> list[dict]:
+    """Preflight PDFs (and DOCX files, converted with LibreOffice and compared with the PDF of the same
+    name): one report per file, {"file", "pages", "problems": [{"page", "kind", "text"}]}."""
+    from .preflight import check_files as run
+    return run([Path(f) for f in files])

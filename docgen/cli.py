@@ -168,6 +168,34 @@ def demo(out: Path = typer.Option(Path("out"), "--out", "-o", help="输出文件
         raise typer.Exit(1)
 
 
+@app.command()
+def check(files: list[Path] = typer.Argument(..., help="PDF 文件；给出同名 DOCX 时用 LibreOffice 转换后比对页数与粗体。"),
+          as_json: bool = typer.Option(False, "--json", help="每个文件一行 JSON（供脚本读取）。")):
+    """检查排版：避头尾、数字与区间断行、缺字（豆腐块）、未嵌入字体、文字层；DOCX 与 PDF 的页数和粗体。"""
+    from .api import check_files
+    try:
+        reports = check_files(files)
+    except DocgenError as e:
+        fail(e)
+    bad = sum(1 for r in reports if r["problems"])
+    for r in reports:
+        if as_json:
+            print(json.dumps(r, ensure_ascii=False))
+            continue
+        kinds: dict[str, int] = {}
+        for p in r["problems"]:
+            kinds[p["kind"]] = kinds.get(p["kind"], 0) + 1
+        status = "通过" if not kinds else "，".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        console.print(f"{r['file']}：{r['pages']} 页：{status}", highlight=False, markup=False)
+        for p in r["problems"][:20]:
+            where = f"第 {p['page']} 页 " if p["page"] else ""
+            console.print(f"  {where}{p['kind']}：{p['text']}", highlight=False, markup=False)
+    if not as_json:
+        console.print(f"{len(reports) - bad} 个通过，{bad} 个有问题。", highlight=False, markup=False)
+    if bad:
+        raise typer.Exit(1)
+
+
 # Command groups living in their own modules register themselves on `app`.
 from . import cli_batch, cli_exam, cli_user  # noqa: E402,F401
 

@@ -18,6 +18,15 @@ def pdf_text(path) -> str:
         return re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))
 
 
+def pdf_text_and_cells(path) -> str:
+    """The PDF's text, then each table cell's text on its own (a cell whose text wraps beside a one-line
+    neighbour reads interleaved with it line by line), whitespace removed."""
+    import pdfplumber
+    with pdfplumber.open(str(path)) as pdf:
+        cells = [c or "" for p in pdf.pages for t in p.extract_tables() for row in t for c in row]
+    return pdf_text(path) + "|" + "|".join(re.sub(r"\s+", "", c) for c in cells)
+
+
 def docx_text(path) -> str:
     """All paragraph and table text of a DOCX, whitespace removed."""
     from docx import Document
@@ -32,14 +41,29 @@ def docx_text(path) -> str:
                         parts.extend(c2.text for c2 in r2.cells)
     for s in d.sections:
         parts.extend(p.text for p in s.footer.paragraphs)
-    return re.sub(r"\s+", "", "".join(parts))
+    # word joiners (U+2060) are layout, not text: the writer puts them where a line must not break
+    return re.sub(r"[\s\u2060]+", "", "".join(parts))
+
+
+def cell_text(cell) -> str:
+    """A python-docx table cell's text without the word joiners (U+2060) the writer adds to keep a range
+    or a code on one line in Word and LibreOffice."""
+    return cell.text.replace("\u2060", "").strip()
 
 
 def pdfcheck():
-    """The shared typography checker (../shared/tools/pdfcheck.py), or skip if it is not beside the repo."""
+    """The typesetting check: docgen's own preflight (``check(path)["problems"]``), always present.
+
+    The independent referee ../shared/tools/pdfcheck.py is run beside it by tests/test_preflight.py."""
+    from docgen import preflight
+    return preflight
+
+
+def shared_pdfcheck():
+    """The shared referee ../shared/tools/pdfcheck.py, or skip when the repository is not beside it."""
     tool = SHARED / "tools" / "pdfcheck.py"
     if not tool.is_file():
-        pytest.skip(f"{tool} not present")
+        pytest.skip(f"{tool} not present (the independent referee; docgen.preflight ran instead)")
     sys.path.insert(0, str(tool.parent))
     import pdfcheck as mod
     return mod

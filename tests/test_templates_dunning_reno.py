@@ -11,7 +11,7 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import assert_east_asian_fonts, cell_text, pdf_text_and_cells, docx_text, page_count as pages, pdf_text, pdfcheck, texts
 from .conftest import render_pair as _render, sample_with as _sample
 
 DUNNING = ("parking-fee-dunning", "demand-letter", "final-notice", "delivery-receipt", "arrears-public-list")
@@ -35,7 +35,7 @@ def rendered(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
 def docx_rows(docx: Path) -> list[list[str]]:
     """Rows of every table in the DOCX, each a list of cell texts (merged cells repeat)."""
     d = DocxDocument(str(docx))
-    return [[c.text.strip() for c in row.cells] for t in d.tables for row in t.rows]
+    return [[cell_text(c) for c in row.cells] for t in d.tables for row in t.rows]
 
 
 def docx_cells(docx: Path) -> list[str]:
@@ -47,7 +47,7 @@ def docx_cells(docx: Path) -> list[str]:
             for c in row.cells:
                 if c._tc not in seen:          # the element itself: it stays alive, unlike an id()
                     seen.add(c._tc)
-                    out.append(c.text.strip())
+                    out.append(cell_text(c))
     return out
 
 
@@ -343,7 +343,7 @@ def test_arrears_public_list_never_prints_phone_or_id(tmp_path):
 
 def test_renovation_application(rendered):
     pdf, docx = rendered["renovation-application"]
-    for text in (pdf_text(pdf), docx_text(docx)):
+    for text in (pdf_text_and_cells(pdf), docx_text(docx)):     # 计划工期 wraps at 至 in its cell
         assert "装饰装修申请表" in text
         assert "ZS-2026-0188" in text and "2026年11月18日" in text
         assert "翠湖花园5栋2603房" in text and "128.5" in text

@@ -27,7 +27,7 @@ THREATS = ("停水", "停电", "断水", "断电", "停暖", "停气")
 
 
 def _squash(s: str) -> str:
-    return re.sub(r"\s+", "", s)
+    return re.sub(r"[\s\u2060]+", "", s)   # word joiners: layout the DOCX writer adds
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .conftest import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
 from .conftest import render_pair as _render, sample_with as _sample
 
 NOTICES = ("dog-keeping-notice", "access-card-notice", "owner-card-notice", "good-news-notice",
@@ -31,7 +31,7 @@ def docx_table_rows(docx: Path) -> list[list[str]]:
     """Rows of the first table, each a list of cell texts."""
     d = DocxDocument(str(docx))
     assert d.tables, "DOCX has no Word table"
-    return [[c.text.strip() for c in row.cells] for row in d.tables[0].rows]
+    return [[cell_text(c) for c in row.cells] for row in d.tables[0].rows]
 
 
 def assert_signed(text: str, date_text: str) -> None:

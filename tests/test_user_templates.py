@@ -16,9 +16,9 @@ from docgen.library import Library, load_template
 from docgen.scaffold import new_template
 
 try:
-    from .conftest import docx_text, pdf_text
+    from .conftest import docx_text, pdf_text, pdf_text_and_cells
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text
+    from conftest import docx_text, pdf_text, pdf_text_and_cells
 
 runner = CliRunner()
 
@@ -193,7 +193,7 @@ def test_worked_example_in_the_guide_lints_clean_and_renders(tmp_path):
     from docgen.lint import lint_template
     assert [p.describe() for p in lint_template(tmp_path / "garage-floor-works")] == []
     pdf, = render_one("garage-floor-works", templates=[tmp_path], use_sample=True, out=tmp_path / "s.pdf")
-    text = pdf_text(pdf)
+    text = pdf_text_and_cells(pdf)      # the dates wrap at 至 in their cell
     assert "关于2号地下车库地坪施工的通知" in text
     assert "A区（1—120号车位）" in text and "2026年12月7日至2026年12月9日" in text
     assert "施工期间在该处停车72小时内免费" in text and "0571-86502266" in text

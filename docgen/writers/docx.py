@@ -18,6 +18,8 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 
 from .. import model as m
+from ..typography import NO_END, NO_START, RANGE_DASHES, column_count, fontset
+from .pdf import table_widths
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -80,6 +82,35 @@ def _set_fonts(run_or_style_element, latin: str, east_asia: str) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
+WJ = "\u2060"     # WORD JOINER: no line break on either side (UAX #14), draws nothing
+# Only where Word and LibreOffice would break (UAX #14): after a range's dash between digits, and after a
+# hyphen followed by a letter (K-B1-05); never between digits (2026-10-06: HY × NU), which they keep anyway.
+_JOIN_AROUND = re.compile(r"(?<=\d)([%s])(?=\d)|(?<=[0-9A-Za-z])(-)(?=[A-Za-z])"
+                          % re.escape("".join(sorted(RANGE_DASHES - {"-"} - NO_START))))
+_JOIN_AFTER = re.compile(r"(?<=\d)([%s])(?=\d)" % re.escape("".join(sorted(RANGE_DASHES & NO_START))))
+_SPACED_DIGITS = re.compile(r"(?<=\d) (?=\d)")
+_PHONE_HYPHEN = re.compile(r"(?<=\d)-(?=\d{3,4} \d)")     # 0571-8650 2266: LibreOffice breaks after its hyphen
+_BRACKET_BLANK = re.compile("([%s])(\u3000+)(?=[%s])" % (re.escape("".join(NO_END)), re.escape("".join(NO_START))))
+
+
+def keep_together(text: str) -> str:
+    """Text as Word and LibreOffice must lay it out to break where the PDF writer may: never inside a range
+    (8:00—12:00) or a code (K-B1-05), or a spaced phone number (0571-8650 2266)."""
+    text = _JOIN_AROUND.sub(lambda mt: WJ + (mt.group(1) or mt.group(2)) + WJ, text)
+    text = _JOIN_AFTER.sub(lambda mt: mt.group(1) + WJ, text)     # no line starts with ～ anyway
+    text = _PHONE_HYPHEN.sub(WJ + "-" + WJ, text)
+    # a narrow no-break space: with U+00A0 LibreOffice breaks inside the digits when the number ends a line
+    return _SPACED_DIGITS.sub("\u202f", text)
+
+
+def blank_text(left: str, text: str, right: str) -> str:
+    """A fill-in blank: its padding (em spaces, which LibreOffice does not break beside a word joiner, unlike
+    ideographic ones) holds on to the value written in it and to a closing mark after it."""
+    def pad(p: str) -> str:
+        return WJ.join(p.replace("\u3000", "\u2003"))
+    return WJ.join(part for part in (pad(left), text, pad(right)) if part) + WJ
+
+
 def _pt(v: float) -> Pt:
     return Pt(round(v * 2) / 2)
 
@@ -111,6 +142,9 @@ class _Writer:
         normal.font.name = self.fonts.latin
         _set_fonts(normal.element, self.fonts.latin, self.fonts.song)
         pf = normal.paragraph_format
+        # Word and LibreOffice space Chinese from Latin letters and digits (LibreOffice ignores w:autoSpaceDE=0
+        # in DOCX), so the PDF writer does the same (typography.autospace) and this is left on.
+        self._languages()
         pf.space_before = pf.space_after = Pt(0)
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = _pt(self.size * p.line_spacing)
@@ -123,6 +157,16 @@ class _Writer:
             self._footer(sec)
         if p.seal_line:
             self._seal_line(sec)
+
+    def _languages(self):
+        """Chinese as the document's East Asian language (python-docx's blank says en-US and ja-JP), so that
+        Word and LibreOffice apply the Chinese line-breaking rules."""
+        styles = self.d.styles.element
+        for lang in styles.iter(qn("w:lang")):
+            lang.set(qn("w:eastAsia"), "zh-CN")
+        settings = self.d.settings.element
+        for theme in settings.iter(qn("w:themeFontLang")):
+            theme.set(qn("w:eastAsia"), "zh-CN")
 
     def _footer(self, sec):
         para = sec.footer.paragraphs[0]
@@ -202,7 +246,9 @@ class _Writer:
         _set_fonts(run._element, self.fonts.latin, self.fonts.hei if hei else self.fonts.song)
         if size:
             run.font.size = _pt(size)
-        if bold and not hei:
+        if bold or hei:
+            # Latin letters and digits of a bold run are bold as well (the PDF draws them in the Latin
+            # bold face); the East Asian part switches to the Hei face.
             run.bold = True
         if underline:
             run.underline = True
@@ -222,7 +268,19 @@ class _Writer:
                 run._element.get_or_add_rPr().append(lang)
             elif isinstance(x, m.Text):
                 b = bold or x.bold
-                self._run(para, x.text, size, bold=False, underline=x.underline, hei=b)
+                # An answer bracket （　　）: LibreOffice breaks a justified line at any space, whatever joins
+                # it, so the blank inside is the opening bracket's letter spacing instead of spaces.
+                pos = 0
+                for mt in _BRACKET_BLANK.finditer(x.text):
+                    if mt.start() > pos:
+                        self._run(para, keep_together(x.text[pos:mt.start()]), size, underline=x.underline, hei=b)
+                    run = self._run(para, mt.group(1), size, underline=x.underline, hei=b)
+                    spacing = OxmlElement("w:spacing")
+                    spacing.set(qn("w:val"), str(round(len(mt.group(2)) * (size or self.size) * 20)))
+                    run._element.get_or_add_rPr().append(spacing)
+                    pos = mt.end()
+                if pos < len(x.text):
+                    self._run(para, keep_together(x.text[pos:]), size, underline=x.underline, hei=b)
             elif isinstance(x, m.Blank):
                 text = x.text
                 width = sum(2 if ord(c) > 0x2e7f else 1 for c in text)
@@ -231,7 +289,8 @@ class _Writer:
                 right = "\u3000" * ((pad + 2) // 4 if text else pad // 2)
                 if not text:
                     left = ""
-                self._run(para, f"{left}{text}{right}" or "\u3000", size, underline=True, hei=bold or x.bold)
+                self._run(para, blank_text(left, text, right or ("" if text or left else "\u3000")), size,
+                          underline=True, hei=bold or x.bold)
             elif isinstance(x, m.Checkbox):
                 self._run(para, "☑" if x.checked else "□", size)
             elif isinstance(x, m.LineBreak):
@@ -372,8 +431,19 @@ class _Writer:
         if t.border:
             self._borders(table)
         avail = self.page.width - self.page.left - self.page.right
-        total = sum(t.widths)
-        widths = [Emu(int(avail * w / total * 12700)) for w in t.widths]
+        widths = [Emu(int(w * 12700)) for w in table_widths(t, avail, fontset(), size)]
+        # The PDF writer's side padding in cells (Word's default 5.4 pt would wrap a column the PDF does not).
+        margins = OxmlElement("w:tblCellMar")
+        for edge in ("left", "right"):
+            e = OxmlElement(f"w:{edge}")
+            e.set(qn("w:w"), str(round(size * 0.35 * 20)))
+            e.set(qn("w:type"), "dxa")
+            margins.append(e)
+        look = table._element.tblPr.find(qn("w:tblLook"))
+        if look is not None:
+            look.addprevious(margins)
+        else:
+            table._element.tblPr.append(margins)
         for ci, col in enumerate(table.columns):
             col.width = widths[ci]
         for ri, row in enumerate(t.rows):
@@ -413,12 +483,11 @@ class _Writer:
         self._after_table(c)
 
     def columns(self, c, b: m.Columns):
-        n = b.n or (4 if max((len(m_text(i)) for i in b.items), default=0) <= 6 else
-                    2 if max((len(m_text(i)) for i in b.items), default=0) <= 13 else 1)
+        avail = self.page.width - self.page.left - self.page.right - b.indent * self.size
+        n = b.n or column_count([fontset().measure(m_text(i), self.size) for i in b.items], avail, self.size)
         rows = [b.items[i:i + n] for i in range(0, len(b.items), n)]
         table = c.add_table(rows=max(1, len(rows)), cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.RIGHT
-        avail = self.page.width - self.page.left - self.page.right - b.indent * self.size
         for col in table.columns:
             col.width = Emu(int(avail / n * 12700))
         for ri, items in enumerate(rows):

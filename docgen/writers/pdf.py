@@ -17,7 +17,8 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from .. import model as m
 from ..errors import DataError
-from ..typography import FontSet, Glyph, Line, break_lines, fontset
+from ..typography import (FontSet, Glyph, Line, autospace, break_lines, column_count, fit_columns, fontset,
+                          longest_unit)
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
 _ASCENT = 0.36
@@ -64,6 +65,12 @@ def shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = Fal
 
 
 def _shape(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
+    out = _shape_runs(inlines, fonts, size, bold)
+    autospace(out, size)
+    return out
+
+
+def _shape_runs(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool = False) -> list[Glyph]:
     out: list[Glyph] = []
     for x in inlines:
         if isinstance(x, m.Text):
@@ -485,6 +492,13 @@ class _Builder:
                          leading or (size * self.page.line_spacing), align, indent * size,
                          before, after, right * size)
 
+    def grid(self, data, **kwargs) -> Table:
+        """A ReportLab table whose cells start in our own face (its default, Helvetica, would be
+        referenced on the page without being embedded, though no text is ever drawn in it)."""
+        t = Table(data, **kwargs)
+        t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), self.fonts.song.name)]))
+        return t
+
     def blocks(self, blocks: list[m.Block], width: float) -> list[Flowable]:
         out: list[Flowable] = []
         for b in blocks:
@@ -544,13 +558,13 @@ class _Builder:
         if isinstance(b, m.Frame):
             inner_w = width - 2 * b.padding - (6 if b.double else 0)
             content = self.blocks(b.blocks, inner_w)
-            t = Table([[content]], colWidths=[width - (6 if b.double else 0)])
+            t = self.grid([[content]], colWidths=[width - (6 if b.double else 0)])
             style = [("BOX", (0, 0), (-1, -1), b.border_width, colors.black),
                      ("LEFTPADDING", (0, 0), (-1, -1), b.padding), ("RIGHTPADDING", (0, 0), (-1, -1), b.padding),
                      ("TOPPADDING", (0, 0), (-1, -1), b.padding), ("BOTTOMPADDING", (0, 0), (-1, -1), b.padding)]
             t.setStyle(TableStyle(style))
             if b.double:
-                outer = Table([[t]], colWidths=[width])
+                outer = self.grid([[t]], colWidths=[width])
                 outer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), b.border_width * 2.5, colors.black),
                                            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
                                            ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
@@ -565,8 +579,7 @@ class _Builder:
         size = t.size or (12.0 if self.size >= 14 else self.size)
         leading = size * 1.4
         pad = size * 0.35
-        total = sum(t.widths)
-        col_w = [width * w / total for w in t.widths]
+        col_w = table_widths(t, width, self.fonts, size)
         # A row may hold at most a third of a page: a longer cell (a complaint written out in full) goes on
         # in continuation rows, which can break across pages (ReportLab cannot split inside a row).
         page = self.page
@@ -598,7 +611,7 @@ class _Builder:
                                 if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
                     heights[-1] = t.row_height if need <= t.row_height else None
         heights = heights if t.row_height else None
-        tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
+        tbl = self.grid(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
         style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                   ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -626,12 +639,11 @@ class _Builder:
         room = width - indent
         n = b.n
         if not n:
-            widest = max((sum(g.width for g in it) for it in items), default=0)
-            n = 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
+            n = column_count([sum(g.width for g in it) for it in items], room, size)
         rows = [items[i:i + n] for i in range(0, len(items), n)]
         data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
                 for r in rows]
-        tbl = Table(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
+        tbl = self.grid(data or [[""]], colWidths=[room / n] * n, hAlign="RIGHT")
         tbl.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), size * 0.5),
                                  ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP")]))
@@ -646,6 +658,26 @@ class _Hanging(list):
 def _label_text(item: list[m.Inline]) -> str:
     """The label run of a hanging item, without its trailing space."""
     return item[0].text.strip() if isinstance(item[0], m.Text) else ""
+
+
+def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[float]:
+    """Column widths in points, the same in both writers: the template's proportions, widened where a column's
+    content needs it (a header of up to three characters such as 序号 or 不合格 on one line; no date, code,
+    phone number or plate split inside a cell)."""
+    total = sum(t.widths)
+    base = [width * w / total for w in t.widths]
+    pad = 2 * size * 0.35 + 1.0
+    need = [0.0] * len(base)
+    for row in t.rows:
+        for ci, cell in enumerate(row):
+            if cell.merged or cell.colspan != 1 or ci >= len(need):
+                continue
+            glyphs = shape(cell.inlines, fonts, size, cell.bold)
+            chars = [g for g in glyphs if g.kind == "char"]
+            short = len(chars) <= 3 and all(g.kind != "break" for g in glyphs)
+            w = sum(g.width for g in glyphs) if short else longest_unit(glyphs)
+            need[ci] = max(need[ci], w + pad if w else 0.0)
+    return fit_columns(base, need)
 
 
 def _own_row(row: list[m.Cell]) -> bool:
@@ -721,7 +753,10 @@ def write_pdf(docs: m.Document | list[m.Document], out: str | Path | io.BytesIO,
                           pagesize=(first.page.width, first.page.height), pageTemplates=templates,
                           title=first.title, author=first.author, creator="docgen",
                           leftMargin=first.page.left, rightMargin=first.page.right,
-                          topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1)
+                          topMargin=first.page.top, bottomMargin=first.page.bottom, invariant=1,
+                          # else every page references Helvetica without embedding it (preflight
+                          # and PDF/A refuse that): start each page in our own Song face
+                          initialFontName=fonts.song.name)
     try:
         doc.build(story, canvasmaker=make_canvas)
     except LayoutError:
