@@ -255,6 +255,30 @@ class TextBlock(Flowable):
             draw_line(c, line, x, y, self.size, stretch)
 
 
+SEAL_D = 42 * m.MM      # a round office seal's diameter
+_SEAL_GAP = 2.0         # points kept free between the seal and what lies above or below the block
+
+
+def seal_layout(n_lines: int, size: float, leading: float, seal: bool) -> tuple[float, float, float]:
+    """(space above the first line, block height, seal centre below the block top) of a signature block.
+
+    Without a seal: one line of space above the lines. With one, the block is tall enough to hold the
+    whole seal, so it never reaches the body text above or a cut line below (上不压正文); the lines sit
+    a little below the seal's centre, as GB/T 9704 has it."""
+    text_h = leading * n_lines
+    if not seal:
+        return leading, leading + text_h, 0.0
+    top = max(leading, _SEAL_GAP + SEAL_D / 2 - text_h / 2 + size * 0.3)
+    centre = top + text_h / 2 - size * 0.3
+    return top, max(top + text_h, centre + SEAL_D / 2 + _SEAL_GAP), centre
+
+
+def seal_centre_x(width: float, date_w: float, size: float, right_chars: float) -> float:
+    """The seal's horizontal centre: over the date line, never past either edge of the text block."""
+    centre = width - right_chars * size - date_w / 2
+    return min(max(centre, SEAL_D / 2), width - SEAL_D / 2)
+
+
 class SignatureBlock(Flowable):
     """Organisation and date, right-aligned the GB/T 9704 way, with the seal over them."""
 
@@ -268,7 +292,8 @@ class SignatureBlock(Flowable):
 
     def wrap(self, aw, ah):
         self.width = aw
-        self.height = self.leading * (len(self.lines) + 1)
+        self._top, self.height, self._seal_y = seal_layout(len(self.lines), self.size, self.leading,
+                                                           bool(self.seal and self.lines))
         return aw, self.height
 
     def draw(self):
@@ -277,7 +302,6 @@ class SignatureBlock(Flowable):
         date_w = widths[-1] if widths else 0
         date_right = self.width - self.right_chars * self.size
         centre = date_right - date_w / 2
-        boxes = []
         for i, (glyphs, w) in enumerate(zip(self.lines, widths)):
             if i == len(self.lines) - 1:
                 x = date_right - w
@@ -287,14 +311,13 @@ class SignatureBlock(Flowable):
             for g in glyphs:
                 xs.append(acc)
                 acc += g.width
-            y = self.height - self.leading * (i + 1.5) - _ASCENT * self.size
+            y = self.height - self._top - self.leading * (i + 0.5) - _ASCENT * self.size
             draw_line(c, Line(glyphs, xs, w, True), x, y, self.size)
-            boxes.append((x, y, w))
-        if self.seal and boxes:
-            d = 42 * m.MM
-            ys = [b[1] for b in boxes]
-            cy = (max(ys) + min(ys)) / 2 + self.size * 0.3
-            c.drawImage(str(self.seal), centre - d / 2, cy - d / 2, d, d, mask="auto",
+        if self.seal and self.lines:
+            d = SEAL_D
+            cx = seal_centre_x(self.width, date_w, self.size, self.right_chars)
+            cy = self.height - self._seal_y
+            c.drawImage(str(self.seal), cx - d / 2, cy - d / 2, d, d, mask="auto",
                         preserveAspectRatio=True)
 
 
