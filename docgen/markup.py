@@ -286,8 +286,14 @@ def _table(lines: list[tuple[int, str]], kv: dict[str, str], classes: set[str], 
         row = []
         for raw in _split_cells(line):
             text, cclasses, ckv = _split_attrs(raw)
+            try:
+                height = m.length_pt(ckv["h"]) if ckv.get("h") else None
+            except ValueError:
+                raise TemplateError(f"单元格高度 h={ckv['h']} 不是长度", file=where, row=lineno,
+                                    expected="如 h=12mm") from None
             row.append(m.Cell(parse_inlines(text.strip(), bold="bold" in cclasses),
-                              align=_align_of(cclasses, None), bold="bold" in cclasses))
+                              align=_align_of(cclasses, None), bold="bold" in cclasses, height=height,
+                              valign="top" if "top" in cclasses else "middle"))
             row[-1]._marker = raw  # type: ignore[attr-defined]
         grid.append(row)
     if not grid:

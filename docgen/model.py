@@ -118,6 +118,8 @@ class Cell:
     align: str | None = None        # None: the table's alignment
     bold: bool = False
     merged: bool = False            # covered by a neighbour's span: drawn by that neighbour
+    height: float | None = None     # minimum height of the cell's row in points (a signature or writing cell)
+    valign: str = "middle"          # middle | top (writing room below a printed instruction)
 
 
 @dataclass

@@ -277,14 +277,16 @@ def test_delivery_receipt(rendered):
         assert "送达回执" in text
         assert "《催告函》（编号：CG-2026-11-0042）" in text
         assert "李赟" in text and "2栋0801房" in text
-        assert "2026年11月24日10:30" in text
-        assert "张堃" in text and "王晓梅" in text
-        for word in ("送达方式", "送达时间", "签收人", "与业主关系", "送达人签字", "见证人签字", "拒收情况"):
+        # what happens at the door is written there by hand: the sample prefills no time, signer or relation
+        assert "年月日时分" in text and "2026年11月24日" not in text
+        assert "送达人：张堃" in text
+        for word in ("送达方式", "送达时间", "签收人签字", "签收日期", "与业主关系", "送达人签字", "见证人签字",
+                     "拒收情况", "送达单位", "（盖章）"):
             assert word in text
         assert "锦程物业服务有限公司" in text
     docx_all = docx_text(docx)
     assert "☑直接送达" in docx_all and "□留置送达" in docx_all and "□邮寄送达" in docx_all
-    assert "☑本人" in docx_all and "□配偶" in docx_all
+    assert "□本人" in docx_all and "□配偶" in docx_all and "☑本人" not in docx_all
 
 
 def test_delivery_receipt_blank_and_refused(tmp_path):

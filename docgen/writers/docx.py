@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
@@ -397,8 +397,10 @@ class _Writer:
                 trpr = tr._tr.get_or_add_trPr()
                 h = OxmlElement("w:tblHeader")
                 trpr.append(h)
-            if t.row_height:
-                tr.height = Emu(int(t.row_height * 12700))
+            want = max([t.row_height or 0.0] + [c.height or 0.0 for c in row if not c.merged])
+            if want:
+                tr.height = Emu(int(want * 12700))
+                tr.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
             tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             cells = tr.cells            # python-docx rebuilds this list on every access
             for ci, cell in enumerate(row):
@@ -406,7 +408,8 @@ class _Writer:
                 dc.width = widths[ci]
                 if cell.merged:
                     continue
-                dc.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                dc.vertical_alignment = (WD_CELL_VERTICAL_ALIGNMENT.TOP if cell.valign == "top"
+                                         else WD_CELL_VERTICAL_ALIGNMENT.CENTER)
                 para = dc.paragraphs[0]
                 para.alignment = _ALIGN.get(cell.align or t.align, WD_ALIGN_PARAGRAPH.CENTER)
                 pf = para.paragraph_format

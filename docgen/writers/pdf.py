@@ -609,14 +609,20 @@ class _Builder:
                         style.append(("SPAN", (ci, r), (ci + cell.colspan - 1, r + cell.rowspan - 1)))
                 data.append(part)
                 heights.append(None)
-                if t.row_height and len(pieces) == 1:
+                for ci, cell in enumerate(row):
+                    if not cell.merged and cell.valign == "top":
+                        style.append(("VALIGN", (ci, r), (ci, r), "TOP"))
+                # A row is at least the table's row height, or its tallest cell's own (a cell to sign in).
+                want = max([t.row_height or 0.0] + [c.height or 0.0 for c in row if not c.merged])
+                if want and len(pieces) == 1:
                     need = max((f.wrap(f._span_w, 1e6)[1] + 2 * pad for ci, f in enumerate(part)
                                 if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
-                    heights[-1] = t.row_height if need <= t.row_height else None
-        heights = heights if t.row_height else None
+                    heights[-1] = want if need <= want else None
+        heights = heights if any(h is not None for h in heights) else None
         tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
-        style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        style += [
                   ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                   ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
         if t.border:

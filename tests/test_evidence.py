@@ -1,0 +1,155 @@
+"""Documents that carry evidential weight, measured as a person would measure them with a ruler.
+
+送达回执: every cell someone signs or writes in is at least 12 mm high, 拒收情况 leaves three lines of
+writing room below its instruction, there is a 签收日期 and a place for the serving unit's seal, and no
+typed name sits in a signature cell. A receipt under a letter never starts a sheet on its own."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from .conftest import render_pair
+
+MM = 72 / 25.4
+# The cells a person fills in at the door, by their printed label.
+HAND_CELLS = ("签收人签字", "签收日期", "送达人签字", "见证人签字", "与业主关系", "送达时间")
+SIGNATURE_CELLS = ("签收人签字", "送达人签字", "见证人签字")
+RECEIPTS = ("delivery-receipt", "demand-letter", "final-notice")
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split())
+
+
+def _label_box(page, label: str):
+    """The (x0, top, x1, bottom) of a printed label: its characters found in order on one line."""
+    chars = [c for c in page.chars if c["text"].strip()]
+    for i, c in enumerate(chars):
+        if c["text"] != label[0]:
+            continue
+        run = [c]
+        for want in label[1:]:
+            nxt = [d for d in chars if d["text"] == want and abs(d["top"] - c["top"]) < 2
+                   and 0 < d["x0"] - run[-1]["x0"] < c["size"] * 2.2]
+            if not nxt:
+                break
+            run.append(min(nxt, key=lambda d: d["x0"]))
+        if len(run) == len(label):
+            return run[0]["x0"], min(d["top"] for d in run), run[-1]["x1"], max(d["bottom"] for d in run)
+    return None
+
+
+def _hlines(page) -> list[dict]:
+    return [e for e in page.edges if abs(e["top"] - e["bottom"]) < 0.5]
+
+
+def _vlines(page) -> list[dict]:
+    return [e for e in page.edges if abs(e["x0"] - e["x1"]) < 0.5]
+
+
+def cell_of(page, label: str, which: str = "label"):
+    """The ruled cell holding a label ('label'), or the cell right of it ('value'): (x0, top, x1, bottom)."""
+    box = _label_box(page, label)
+    assert box, f"label {label} not found"
+    x0, top, x1, bottom = box
+    xm, ym = (x0 + x1) / 2, (top + bottom) / 2
+    above = max(e["top"] for e in _hlines(page) if e["top"] < top + 0.5 and e["x0"] <= xm <= e["x1"])
+    below = min(e["top"] for e in _hlines(page) if e["top"] > bottom - 0.5 and e["x0"] <= xm <= e["x1"])
+    vs = sorted({round(e["x0"], 1) for e in _vlines(page) if e["top"] <= ym <= e["bottom"]})
+    left = max(v for v in vs if v < x0 + 0.5)
+    right = min(v for v in vs if v > x1 - 0.5)
+    if which == "value":
+        left, right = right, min(v for v in vs if v > right + 1)
+    return left, above, right, below
+
+
+def _page_with(pdf: Path, label: str):
+    doc = pdfplumber.open(str(pdf))
+    for page in doc.pages:
+        if _label_box(page, label):
+            return doc, page
+    doc.close()
+    raise AssertionError(f"{pdf.name}: no page shows {label}")
+
+
+def _measure(pdf: Path) -> dict[str, float]:
+    """Heights (mm) of the hand-filled cells and the writing room below the 拒收情况 instruction."""
+    doc, page = _page_with(pdf, "拒收情况")
+    try:
+        out = {}
+        for label in HAND_CELLS:
+            l, t, r, b = cell_of(page, label)
+            out[label] = (b - t) / MM
+        l, t, r, b = cell_of(page, "拒收情况", "value")
+        inside = [c for c in page.chars if l < c["x0"] < r and t < c["top"] < b and c["text"].strip()]
+        last = max(c["bottom"] for c in inside)
+        out["拒收情况 room"] = (b - last) / MM
+        l, t, r, b = cell_of(page, "送达单位", "value")
+        out["送达单位 cell"] = (b - t) / MM
+        for label in SIGNATURE_CELLS:
+            l, t, r, b = cell_of(page, label, "value")
+            typed = "".join(c["text"] for c in page.chars if l < c["x0"] < r and t < c["top"] < b).strip()
+            out[label + " typed"] = typed
+        return out
+    finally:
+        doc.close()
+
+
+def _check(m: dict, name: str) -> None:
+    for label in HAND_CELLS:
+        assert m[label] >= 12.0 - 0.05, f"{name}: {label} cell is {m[label]:.1f} mm high"
+    assert m["拒收情况 room"] >= 3 * 6.5, f"{name}: 拒收情况 leaves {m['拒收情况 room']:.1f} mm below its text"
+    assert m["送达单位 cell"] >= 20.0, f"{name}: the 送达单位 seal place is {m['送达单位 cell']:.1f} mm"
+    for label in SIGNATURE_CELLS:
+        assert m[label + " typed"] == "", f"{name}: typed text in {label}: {m[label + ' typed']}"
+
+
+@pytest.fixture(scope="module")
+def receipts(tmp_path_factory):
+    out = tmp_path_factory.mktemp("receipts")
+    return {tid: render_pair(out, tid) for tid in RECEIPTS}
+
+
+@pytest.mark.parametrize("tid", RECEIPTS)
+def test_receipt_cells_leave_room_to_sign_and_write(receipts, tid):
+    _check(_measure(receipts[tid][0]), tid)
+
+
+def test_receipt_prefilled_names_never_in_signature_cells(tmp_path):
+    data = {"owner_name": "龚䶮", "building": "3栋", "unit": "1502", "signer": "龚䶮", "server": "张堃",
+            "witness": "社区网格员刘芳", "show_guide": False}
+    pdf, docx = render_pair(tmp_path, "delivery-receipt", data)
+    m = _measure(pdf)
+    _check(m, "prefilled")
+    text = _plain(pdfplumber.open(str(pdf)).pages[0].extract_text())
+    assert "送达人：张堃" in text and "见证人：社区网格员刘芳" in text and "签收人：龚䶮" in text
+
+
+@pytest.mark.parametrize("tid", ("demand-letter", "final-notice"))
+def test_stub_never_starts_a_sheet_alone(receipts, tid):
+    """The cut line has the letter's closing (signature) above it on the same page."""
+    with pdfplumber.open(str(receipts[tid][0])) as doc:
+        pages = [p for p in doc.pages if "沿此线剪下" in _plain(p.extract_text() or "")]
+        assert len(pages) == 1
+        page = pages[0]
+        cut = _label_box(page, "沿此线剪下")
+        org = _label_box(page, "锦程物业服务有限公司")
+        assert org and org[3] < cut[1], "the letter's signature is not above the cut line on the receipt's page"
+        words = page.extract_words()
+        assert any(w["bottom"] < org[1] and "服务电话" in w["text"] for w in words)
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed")
+def test_receipt_cells_in_docx_through_libreoffice(receipts, tmp_path):
+    from docgen.wordtemplate import soffice_env
+    lo = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(lo), *(str(receipts[t][1]) for t in RECEIPTS)],
+                   check=True, capture_output=True, timeout=600, env=soffice_env(tmp_path))
+    for tid in RECEIPTS:
+        _check(_measure(lo / f"{tid}.pdf"), tid + " (DOCX)")
