@@ -94,11 +94,17 @@ def context(tpl: Template, values: dict, profile: Profile, today: date | None = 
 
 
 def build_document(tpl: Template, data: dict, profile: Profile, *, file: str | None = None,
-                   row: int | None = None, validated: bool = False, today: date | None = None) -> m.Document:
-    """Validate data, run the body through the sandbox and parse the markup into a Document."""
-    values = data if validated else tpl.schema.validate(data, file=file, row=row, base_dir=Path.cwd())
+                   row: int | None = None, validated: bool = False, today: date | None = None,
+                   blank: bool = False) -> m.Document:
+    """Validate data, run the body through the sandbox and parse the markup into a Document.
+
+    blank: a pad to fill in by hand; it never carries the seal image (a sealed blank form could be
+    filled in by anyone), its seal places print （盖章）."""
+    values = data if validated else tpl.schema.validate(data, file=file, row=row, base_dir=Path.cwd(),
+                                                        blank=blank)
     text = render_markup(tpl, values, profile, today=today, file=file, row=row)
-    blocks = parse(text, Resources(base_dir=tpl.folder, seal=profile.seal, source=str(tpl.body_path)))
+    blocks = parse(text, Resources(base_dir=tpl.folder, seal=None if blank else profile.seal,
+                                   source=str(tpl.body_path)))
     title = tpl.title
     for b in blocks:
         if isinstance(b, m.Heading) and b.level == 1:

@@ -415,6 +415,11 @@ class _Writer:
                 pf = para.paragraph_format
                 pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
                 pf.line_spacing = _pt(size * 1.4)
+                if cell.image is not None:
+                    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE     # an exact line would clip the picture
+                    d = Emu(int(cell.image_size * 12700))
+                    para.add_run().add_picture(str(cell.image), width=d, height=d)
+                    continue
                 self.inlines(para, cell.inlines, size, cell.bold)
         # Merge spans after filling, so merged cells keep the owner's content only.
         for ri, row in enumerate(t.rows):

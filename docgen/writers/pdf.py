@@ -595,6 +595,12 @@ class _Builder:
                     cells.append("")
                     continue
                 span_w = sum(col_w[ci:ci + cell.colspan]) - 2 * pad
+                if cell.image is not None:
+                    d = min(cell.image_size, span_w)
+                    img = RLImage(str(cell.image), d, d)
+                    img._span_w = span_w
+                    cells.append(img)
+                    continue
                 f = TextBlock(shape(cell.inlines, self.fonts, size, cell.bold), size, leading,
                               cell.align or t.align, 0.0, hang=False)
                 f._span_w = span_w
@@ -667,7 +673,7 @@ def _split_row(cells: list, leading: float, most: float) -> list[list]:
     per = max(1, int(most // leading))
     lines = [f._layout(f._span_w) if isinstance(f, TextBlock) else [] for f in cells]
     n = max(-(-len(ls) // per) for ls in lines) if lines else 1
-    if n <= 1:
+    if n <= 1 or any(not isinstance(f, (TextBlock, str)) for f in cells):   # a picture is not cut in pieces
         return [cells]
     rows = []
     for j in range(n):
