@@ -391,7 +391,9 @@ def test_renovation_undertaking(rendered):
         assert "地下车库B1层东侧装修垃圾临时堆放点" in text
         assert "不少于2具灭火器" in text and "动火" in text
         assert "赔偿责任" in text
-        assert "施工单位（盖章）" in text and "施工负责人（签字）" in text and "业主（签字）" in text
+        # one block per party: the contractor's with room for its seal, each with a signature and date
+        assert "施工单位" in text and "（盖章）" in text and "施工负责人" in text and text.count("（签字）") >= 2
+        assert "代表签字：" in text and text.count("日期：年月日") >= 3
         assert "吉𠮷电话：13905718826" in text
 
 
@@ -436,7 +438,10 @@ def test_renovation_agreement(rendered):
         assert "3,762.50" in text and "人民币叁仟柒佰陆拾贰元伍角" in text
         assert "十五日内无息全额退还" in text
         assert "一式三份" in text
-        assert "甲方（盖章）" in text and "乙方（签字）" in text and "丙方（盖章）" in text
+        # one block per party: 甲方 and 丙方 with room for a seal (（盖章） without a seal image), 乙方 signs
+        assert "甲方（物业服务人）" in text and "乙方（业主）" in text and "丙方（施工单位）" in text
+        assert text.count("（盖章）") >= 2 and "（签字）" in text and "业主签字：" in text
+        assert text.count("日期：2026年11月23日") == 3
     assert pages(pdf) >= 2
     rows = docx_rows(docx)
     assert row_with(rows, "合计")[2] == "3,762.50"

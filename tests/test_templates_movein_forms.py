@@ -236,7 +236,7 @@ def test_key_handover(rendered):
     _assert_in_both(rendered, "key-handover",
                     "钥匙交接书", "翠湖花园物业服务中心（受滨江锦城置业有限公司委托）", "欧阳喆（业主）", "3栋1502房",
                     "2026年12月22日", "入户门钥匙", "卧室、卫生间各2把", "单元门禁卡",
-                    "数量无误", "自行管理和保管", "不留存业主的房屋钥匙", "移交人签字", "接收人（业主）签字",
+                    "数量无误", "自行管理和保管", "不留存业主的房屋钥匙", "移交人签字", "接收方（业主）", "业主签字", "（盖章）",
                     "一式两份")
     table = _table_with(rendered["key-handover"][1], "名称")
     counts = [(r.cells[1].text, r.cells[2].text, r.cells[3].text) for r in table.rows[1:]]
