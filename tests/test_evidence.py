@@ -153,3 +153,38 @@ def test_receipt_cells_in_docx_through_libreoffice(receipts, tmp_path):
                    check=True, capture_output=True, timeout=600, env=soffice_env(tmp_path))
     for tid in RECEIPTS:
         _check(_measure(lo / f"{tid}.pdf"), tid + " (DOCX)")
+
+
+# ---------------------------------------------------------------- registers
+
+@pytest.mark.parametrize("tid", ("key-loan-log", "item-loan-log"))
+def test_registers_have_signature_columns_left_for_hand(tmp_path, tid):
+    from docx import Document as DocxDocument
+    pdf, docx = render_pair(tmp_path, tid)
+    table = DocxDocument(str(docx)).tables[0]
+    header = [_plain(c.text) for c in table.rows[0].cells]
+    for col in ("借用人签字", "归还人签字"):
+        assert col in header, (tid, header)
+        i = header.index(col)
+        assert all(r.cells[i].text == "" for r in table.rows[1:]), f"{tid}: typed text in {col}"
+    with pdfplumber.open(str(pdf)) as doc:
+        page = doc.pages[0]
+        # the two signature columns' headers (借用人 / 签字, 归还人 / 签字) and below them only ruled, empty cells
+        heads = [w for w in page.extract_words() if w["text"] == "签字"]
+        table_bottom = max(e["top"] for e in _hlines(page))
+        assert len(heads) == 2, heads
+        for h in heads:
+            inside = [c for c in page.chars if h["x0"] - 2 < c["x0"] < h["x1"] + 2 and c["top"] > h["bottom"] + 4
+                      and c["bottom"] < table_bottom and c["text"].strip()]
+            assert not inside, f"{tid}: text under a signature column: {''.join(c['text'] for c in inside)}"
+
+
+def test_key_register_records_the_id_its_note_asks_for_last_four_only(tmp_path):
+    from docx import Document as DocxDocument
+    pdf, docx = render_pair(tmp_path, "key-loan-log")
+    table = DocxDocument(str(docx)).tables[0]
+    header = [_plain(c.text) for c in table.rows[0].cells]
+    i = header.index("证件号后四位")
+    assert table.rows[1].cells[i].text == "0031"
+    text = _plain(pdfplumber.open(str(pdf)).pages[0].extract_text())
+    assert "有效证件" in text and "330106198804120031" not in text
