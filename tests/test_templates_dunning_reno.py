@@ -318,22 +318,43 @@ def test_arrears_public_list_masks_names(rendered):
             assert full not in text
         assert "2栋" in text and "0801" in text and "11栋" in text and "0202" in text
         assert "3,420.00" in text and "6,007.14" in text
-        assert "6户" in text                              # 7 lines, 3栋1502 twice
+        assert "6户" in text                              # one row per unit
+        assert "依据《翠湖花园管理规约》第二十六条" in text
+        assert "欠费项目" not in text and "2026-01～2026-10" not in text   # no fee detail on the board
         assert "25,257.84" in text
         assert "2026年12月15日前" in text
         assert "公示期：2026年11月25日至2026年12月15日" in text
     rows = docx_rows(rendered["arrears-public-list"][1])
-    assert rows[0][:7] == ["序号", "楼栋", "房号", "业主", "欠费项目", "欠费期间", "欠费金额（元）"]
-    assert row_with(rows, "4")[3] == "欧阳**"
+    assert rows[0] == ["序号", "楼栋", "房号", "业主", "欠费金额（元）", "备注"]
+    assert row_with(rows, "3")[3] == "欧阳**"
     assert row_with(rows, "合计")[-2] == "25,257.84"
-    assert sum(Decimal(r[6].replace(",", "")) for r in rows[1:] if r[0].isdigit()) == Decimal("25257.84")
+    assert sum(Decimal(r[4].replace(",", "")) for r in rows[1:] if r[0].isdigit()) == Decimal("25257.84")
+    assert len([r for r in rows[1:] if r[0].isdigit()]) == 6
+
+
+def test_arrears_public_list_one_row_per_unit_and_needs_a_basis(tmp_path):
+    rows = [{"building": "3栋", "unit": "1502", "owner_name": "龚䶮", "item": "物业服务费", "amount": "2,856.70"},
+            {"building": "3栋", "unit": "1502", "owner_name": "龚䶮", "item": "车位使用费", "amount": "2,100.00"},
+            {"building": "2栋", "unit": "0801", "owner_name": "李赟", "amount": "100.00"}]
+    pdf, docx = _render(tmp_path, "arrears-public-list",
+                        {"arrears": rows, "as_of": "2026-11-20", "basis": "2026年第一次业主大会决定"})
+    table = docx_rows(docx)
+    units = [r for r in table[1:] if r[0].isdigit()]
+    assert [(r[1], r[2], r[4]) for r in units] == [("3栋", "1502", "4,956.70"), ("2栋", "0801", "100.00")]
+    for text in (pdf_text(pdf), docx_text(docx)):
+        assert "依据2026年第一次业主大会决定" in text and "2户" in text and "5,056.70" in text
+        assert "车位使用费" not in text
+    with pytest.raises(DataError) as e:
+        _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20"}, name="nobasis")
+    assert "公示依据" in e.value.describe()
 
 
 def test_arrears_public_list_never_prints_phone_or_id(tmp_path):
     rows = [{"楼栋": "7栋", "房号": "1203", "业主姓名": "王大明", "收费项目": "物业服务费",
              "所属期间": "2026-01～2026-10", "欠费金额": "¥2,100.00",
              "联系电话": "13812345678", "身份证号": "330106198507120035", "phone": "13812345678"}]
-    pdf, docx = _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20"})
+    pdf, docx = _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20",
+                                                           "basis": "《管理规约》第二十六条"})
     for text in (pdf_text(pdf), docx_text(docx)):
         assert "王**" in text and "王大明" not in text
         assert "13812345678" not in text and "5678" not in text
