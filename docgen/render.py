@@ -134,10 +134,10 @@ def template_errors(path: Path, *, file: str | None = None, row: int | None = No
                             expected="相对模板根目录的路径，如 move-in-notice/body.md 或 _partials/x.md") from None
     except TemplateSyntaxError as e:
         raise TemplateError(f"模板语法错误：{e.message}", file=e.filename or str(path), row=e.lineno) from None
-    except TemplateRuntimeError as e:
-        raise TemplateError(f"模板运行出错：{e}", file=str(path)) from None
     except SecurityError as e:
         raise TemplateError(f"模板做了不允许的操作：{e}", file=str(path)) from None
+    except TemplateRuntimeError as e:
+        raise TemplateError(f"模板运行出错：{e}", file=str(path)) from None
     except DocgenError as e:
         if file and not e.file:
             e.file, e.row = file, row
