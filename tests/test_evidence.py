@@ -188,3 +188,18 @@ def test_key_register_records_the_id_its_note_asks_for_last_four_only(tmp_path):
     assert table.rows[1].cells[i].text == "0031"
     text = _plain(pdfplumber.open(str(pdf)).pages[0].extract_text())
     assert "有效证件" in text and "330106198804120031" not in text
+
+
+def test_mainland_templates_use_mainland_quotes(samples):
+    """“” in Simplified output, never 「」 (Traditional output converts them as usual)."""
+    from .conftest import docx_text, pdf_text
+    out, results = samples
+    for r in results:
+        for suffix in (".pdf", ".docx"):
+            f = out / f"{r['id']}{suffix}"
+            text = pdf_text(f) if suffix == ".pdf" else docx_text(f)
+            assert "「" not in text and "」" not in text, r["id"]
+    for folder in (Path(__file__).parent.parent / "docgen" / "templates").iterdir():
+        for f in folder.glob("*.*"):
+            if f.suffix in (".md", ".yaml"):
+                assert "「" not in f.read_text(encoding="utf-8"), f
