@@ -290,10 +290,32 @@ class SignatureBlock(Flowable):
         self.right_chars = right_chars
         self.seal = seal
 
+    above: "TextBlock | None" = None    # the paragraph right above, whose last line's blank end the seal may use
+
+    def _rise(self, aw: float) -> float:
+        """How far the seal may reach above the block: into the last line of the paragraph above
+        when that line ends left of the seal (a character's width to spare), never over its text."""
+        f = self.above
+        if f is None or not f._lines or f.align in ("right", "center") or not self.lines:
+            return 0.0
+        last = f._lines[-1]
+        end = (f.indent if (len(f._lines) == 1 and f._first) else 0.0) + last.width
+        date_w = sum(g.width for g in self.lines[-1])
+        left = seal_centre_x(aw, date_w, self.size, self.right_chars) - SEAL_D / 2
+        if end + self.size > left:
+            return 0.0
+        return f.leading + f.space_after
+
     def wrap(self, aw, ah):
         self.width = aw
         self._top, self.height, self._seal_y = seal_layout(len(self.lines), self.size, self.leading,
                                                            bool(self.seal and self.lines))
+        if self.seal and self.lines:
+            rise = min(self._rise(aw), self._top - self.leading)
+            if rise > 0:
+                self._top -= rise
+                self._seal_y -= rise
+                self.height = max(self.leading + self.leading * len(self.lines), self.height - rise)
         return aw, self.height
 
     def draw(self):
@@ -505,10 +527,13 @@ class _Builder:
         out: list[Flowable] = []
         for b in blocks:
             out.extend(self.block(b, width))
-        # Signature blocks stay with what they sign.
+        # Signature blocks stay with what they sign; the seal may rise over the blank end of the
+        # paragraph just above (a short closing line such as 特此通知。), never over its text.
         for i, f in enumerate(out[:-1]):
             if isinstance(out[i + 1], SignatureBlock):
                 f.keepWithNext = True
+                if isinstance(f, TextBlock):
+                    out[i + 1].above = f
         return out
 
     def block(self, b: m.Block, width: float) -> list[Flowable]:
