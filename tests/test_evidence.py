@@ -203,3 +203,38 @@ def test_mainland_templates_use_mainland_quotes(samples):
         for f in folder.glob("*.*"):
             if f.suffix in (".md", ".yaml"):
                 assert "「" not in f.read_text(encoding="utf-8"), f
+
+
+# ---------------------------------------------------------------- party blocks
+
+@pytest.mark.parametrize("tid,parties", (("renovation-agreement", 3), ("renovation-undertaking", 3),
+                                         ("key-handover", 2)))
+def test_each_party_has_room_for_a_42mm_seal_a_signature_and_a_date(tmp_path, tid, parties):
+    from .sealcheck import seal_boxes, seal_findings
+    from .test_seal import make_seal
+    pdf, docx = render_pair(tmp_path, tid)
+    with pdfplumber.open(str(pdf)) as doc:
+        page = doc.pages[-1]
+        words = page.extract_words()
+        stamps = [w for w in words if w["text"] == "（盖章）"]
+        assert stamps, f"{tid}: no （盖章） where the seal goes"
+        stamp = (stamps[0]["x0"], stamps[0]["top"], stamps[0]["x1"], stamps[0]["bottom"])
+        # the row holding （盖章） is at least 42 mm: nothing printed within 21 mm above or below its centre
+        cy = (stamp[1] + stamp[3]) / 2
+        near = [w for w in words if abs((w["top"] + w["bottom"]) / 2 - cy) < 21 * MM - 2
+                and w["text"] not in ("（盖章）", "（签字）")]
+        assert not near, f"{tid}: text inside the seal room: {[w['text'] for w in near]}"
+        text = _plain(page.extract_text())
+        assert text.count("日期：") >= parties and text.count("签字") >= parties
+    # with the office's seal configured, it lands in the office's own block and covers nothing
+    make_seal(tmp_path / "seal.png")
+    prof = tmp_path / "docgen.toml"
+    prof.write_text('[org]\nseal = "seal.png"\n', encoding="utf-8")
+    from docgen.api import render_one
+    files = render_one(tid, use_sample=True, out=tmp_path / "sealed", profile_path=prof, fmt="pdf")
+    boxes = seal_boxes(files[0])
+    if tid == "renovation-undertaking":      # the company is not a party: the contractor stamps its own
+        assert not boxes
+        return
+    assert len(boxes) == 1 and abs((boxes[0][1][2] - boxes[0][1][0]) - 42 * MM) < 0.5
+    assert not seal_findings(files[0], [])
