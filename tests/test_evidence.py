@@ -238,3 +238,13 @@ def test_each_party_has_room_for_a_42mm_seal_a_signature_and_a_date(tmp_path, ti
         return
     assert len(boxes) == 1 and abs((boxes[0][1][2] - boxes[0][1][0]) - 42 * MM) < 0.5
     assert not seal_findings(files[0], [])
+
+
+def test_traditional_output_turns_mainland_quotes_into_corner_brackets(tmp_path):
+    from docgen.api import render_one
+    from .conftest import docx_text, pdf_text
+    for script in ("tw", "hk"):
+        files = render_one("access-card-notice", use_sample=True, out=tmp_path / script, script=script)
+        for f in files:
+            text = pdf_text(f) if f.suffix == ".pdf" else docx_text(f)
+            assert "「翠湖生活」" in text and "“" not in text, (script, f.suffix)
