@@ -62,7 +62,8 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON（�
         fail(e)
     if as_json:
         print(json.dumps([{"id": t.id, "title": t.title, "category": t.category, "description": t.description,
-                           "source": t.source, "folder": str(t.folder)} for t in items], ensure_ascii=False, indent=1))
+                           "source": t.source, "folder": str(t.folder), "pad": t.pad} for t in items],
+                         ensure_ascii=False, indent=1))
         return
     table = RichTable(show_lines=False)
     table.add_column("类别")
