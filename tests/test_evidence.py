@@ -248,3 +248,20 @@ def test_traditional_output_turns_mainland_quotes_into_corner_brackets(tmp_path)
         for f in files:
             text = pdf_text(f) if f.suffix == ".pdf" else docx_text(f)
             assert "「翠湖生活」" in text and "“" not in text, (script, f.suffix)
+
+
+def test_framed_permit_keeps_its_inner_margins_in_docx(tmp_path):
+    """装修许可证: the frame's padding is the frame cell's margins, and tables inside fit within them."""
+    from docx import Document as DocxDocument
+    from docx.oxml.ns import qn
+    pdf, docx = render_pair(tmp_path, "renovation-permit")
+    d = DocxDocument(str(docx))
+    frame = d.tables[0]
+    mar = frame.rows[0].cells[0]._tc.tcPr.find(qn("w:tcMar"))
+    assert mar is not None
+    left = int(mar.find(qn("w:left")).get(qn("w:w")))
+    assert left >= 14 * 20                      # padding=14 (pt) in twentieths of a point
+    inner = frame.rows[0].cells[0].tables[0]
+    frame_w = sum(c.width for c in frame.columns)
+    inner_w = sum(c.width for c in inner.columns)
+    assert inner_w <= frame_w - 2 * left * 635 + 12700   # twips → EMU, within a point
