@@ -652,9 +652,8 @@ class _Builder:
         heights = heights if any(h is not None for h in heights) else None
         tbl = Table(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
-        style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
-        style += [
-                  ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]      # before the cells' own (.top)
+        style += [("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                   ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
         if t.border:
             style.append(("GRID", (0, 0), (-1, -1), 0.75, colors.black))
