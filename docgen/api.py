@@ -21,11 +21,13 @@ from .wordtemplate import is_word_template, write_word_outputs
 def render_one(template_id: str, *, data_path: Path | str | None = None, data: dict | None = None,
                out: Path | None = None, fmt: str | None = None, use_sample: bool = False,
                profile_path: Path | None = None, templates: list[Path] | None = None,
-               overrides: dict | list[str] | None = None, script: str | None = None) -> list[Path]:
+               overrides: dict | list[str] | None = None, script: str | None = None,
+               blank: bool = False) -> list[Path]:
     """Render one template with one data record; returns the files written.
 
     overrides: ``--set`` values ("field=value" strings or a mapping) applied on top of the data;
-    script: hans/hant/tw/hk output script (default: the profile's ``[output] script``).
+    script: hans/hant/tw/hk output script (default: the profile's ``[output] script``);
+    blank: a form with no data, as a pad to fill in by hand (only templates marked ``pad: true``).
     """
     lib = Library(templates)
     tpl = lib.get(template_id)
@@ -33,6 +35,15 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
     script = script_for_profile(script, profile)
     source = None
     base_dir = Path.cwd()
+    if blank:
+        if not tpl.pad:
+            pads = [t.id for t in lib.all() if t.pad]
+            raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="--blank",
+                            expected="表单模板之一：" + "、".join(pads))
+        if data is not None or data_path is not None or use_sample:
+            raise DataError("--blank 不能与 --data、--sample 同时使用", field="--blank",
+                            expected="空白表单只用 --blank（可加 --set 预填个别字段）")
+        data, source = {}, "--blank"
     if data is None:
         if use_sample or data_path is None:
             if data_path is None and not use_sample and not overrides:
@@ -47,7 +58,7 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
             source = STDIN_NAME if str(data_path) == "-" else str(data_path)
     if overrides:
         data = apply_overrides(tpl, data, overrides)
-    values = tpl.schema.validate(data, file=source, base_dir=base_dir)
+    values = tpl.schema.validate(data, file=source, base_dir=base_dir, blank=blank)
     formats = formats_for(out, fmt)
     base = out if out is not None else Path(template_id)
     if base.suffix.lower() in (".pdf", ".docx"):
@@ -56,7 +67,7 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
         base = out / template_id
     if is_word_template(tpl):
         return write_word_outputs(tpl, values, profile, base, formats, script=script, file=source)
-    doc = convert_document(build_document(tpl, values, profile, file=source, validated=True), script)
+    doc = convert_document(build_document(tpl, values, profile, file=source, validated=True, blank=blank), script)
     try:
         return write_outputs(doc, base, formats, profile)
     except DocgenError as e:
@@ -138,7 +149,7 @@ def apply_overrides(tpl: Template, data: dict, overrides: dict | list[str]) -> d
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,
                    png: bool = False, progress: bool = False) -> list[dict]:
-    """Render every template's sample to out/ID.pdf and out/ID.docx; one result dict per template."""
+    """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*)."""
     lib = Library(templates)
     load_profile(profile_path)  # a broken profile stops the run before anything is written
     results = []
@@ -158,6 +169,10 @@ def render_samples(out: Path, *, profile_path: Path | None = None, templates: li
                     formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
                 entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
                                                              profile_path=profile_path, templates=templates)]
+                if lib.get(tid).pad:    # a form also as the blank pad the front desk prints
+                    entry["files"] += [str(p) for p in render_one(tid, blank=True, out=out / f"{tid}-blank",
+                                                                  fmt=formats, profile_path=profile_path,
+                                                                  templates=templates)]
                 if png and (out / f"{tid}.pdf").is_file():
                     entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
             except DocgenError as e:

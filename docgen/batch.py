@@ -54,6 +54,8 @@ MANIFEST_COLUMNS = ("line", "status", "unit", "output", "message", "amount")
 STATE = ".docgen-batch-state.jsonl"
 PRINT_FILE = "print.pdf"
 PUBLIC_LIST = "arrears-public-list"
+PUBLIC_BASIS_HINT = ("在 docgen.toml 中写明公示的依据：[dunning] public_list_basis = \"《管理规约》第…条\" "
+                     "或 \"…年业主大会决定\"；没有依据时不公示（去掉 --public-list）")
 PUBLIC_NAME = "欠费公示"
 LEVEL_TEMPLATES = {1: ("fee-dunning-notice",), 2: ("dunning-letter", "demand-letter"), 3: ("final-notice",)}
 LEVEL_PREFIX = {1: "CJ", 2: "CG", 3: "ZH"}
@@ -808,36 +810,19 @@ def dunning_template(lib: Library, level: int, template: str | None) -> Template
                         field="--level", expected="运行 docgen list 查看已有模板，或用 --template 指定")
 
 
-def _runs(periods: list[str]) -> str:
-    """'2026-01～2026-03、2026-05' for the months of one fee item."""
-    out: list[list[str]] = []
-    for p in sorted(periods):
-        if out and _month(p) == _month(out[-1][-1]) + 1:
-            out[-1].append(p)
-        else:
-            out.append([p])
-    return "、".join(r[0] if len(r) == 1 else f"{r[0]}～{r[-1]}" for r in out)
-
-
-def _month(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7])
-
-
 def write_public_list(tpl: Template, profile: Profile, units: list[Unit], out: Path, formats: tuple[str, ...], *,
                       as_of: date, issue_date: date, due_date: date | None, script: str = "hans") -> list[Path]:
-    """The 欠费公示 (public arrears list) of the units that got letters: one line per unit and fee item.
+    """The 欠费公示 (public arrears list) of the units that got letters: one line per unit.
 
-    Names are masked here already (张**), whatever the template does, and no phone number is passed."""
-    rows = []
-    for u in units:
-        by_item: dict[str, list] = {}
-        for c in u.charges:
-            by_item.setdefault(c.item, []).append(c)
-        for item, cs in by_item.items():
-            rows.append({"building": u.building, "unit": u.unit, "owner_name": mask_name(u.owner_name),
-                         "item": item, "period": _runs([c.period for c in cs]),
-                         "amount": sum((c.amount for c in cs), Decimal("0.00"))})
-    data = {"as_of": as_of, "issue_date": issue_date, "arrears": rows}
+    Only what the law allows on a notice board: unit, masked name (张**, masked here already, whatever
+    the template does) and the amount; no phone, no ID, no fee detail. The list names its basis,
+    the profile's [dunning] public_list_basis."""
+    if not profile.public_list_basis:
+        raise DataError("欠费公示需要依据，机构配置里没有写明", field="--public-list",
+                        expected=PUBLIC_BASIS_HINT)
+    rows = [{"building": u.building, "unit": u.unit, "owner_name": mask_name(u.owner_name),
+             "amount": sum((c.amount for c in u.charges), Decimal("0.00"))} for u in units]
+    data = {"as_of": as_of, "issue_date": issue_date, "arrears": rows, "basis": profile.public_list_basis}
     if due_date is not None:
         data["due_date"] = due_date
     doc = convert_document(build_document(tpl, data, profile, file=PUBLIC_NAME), script)
@@ -867,6 +852,10 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
     _check_word(tpl, formats, merge or split_by is not None)
     public_tpl = lib.get(PUBLIC_LIST) if public_list else None
     profile = load_profile(profile_path)
+    if public_list and not profile.public_list_basis:
+        # 个人信息保护: a public arrears list needs a basis (管理规约 or an owners' assembly decision).
+        raise DataError("欠费公示需要依据（管理规约的条款或业主大会的决定），机构配置里没有写明",
+                        field="--public-list", expected=PUBLIC_BASIS_HINT)
     script = script_for_profile(script, profile)
     today = date.today()
     as_of = as_of or today

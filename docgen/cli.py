@@ -62,7 +62,8 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="输出 JSON（�
         fail(e)
     if as_json:
         print(json.dumps([{"id": t.id, "title": t.title, "category": t.category, "description": t.description,
-                           "source": t.source, "folder": str(t.folder)} for t in items], ensure_ascii=False, indent=1))
+                           "source": t.source, "folder": str(t.folder), "pad": t.pad} for t in items],
+                         ensure_ascii=False, indent=1))
         return
     table = RichTable(show_lines=False)
     table.add_column("类别")
@@ -122,6 +123,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
            out: Optional[Path] = typer.Option(None, "--out", "-o", help="输出文件或文件名前缀；后缀 .pdf/.docx 决定格式。"),
            fmt: Optional[str] = typer.Option(None, "--format", "-f", help="pdf、docx 或 both（默认两者，或随 --out 后缀）。"),
            sample: bool = typer.Option(False, "--sample", help="用模板自带的示例数据。"),
+           blank: bool = typer.Option(False, "--blank", help="不用数据，印空白表单（手写用的表格本）；只适用于表单模板。"),
            sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                     help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
                                                          "--set items.2.amount=300（列表第 2 条）。"),
@@ -133,7 +135,8 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     from .api import render_one
     try:
         written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
-                             profile_path=profile, templates=templates, overrides=sets or None, script=script)
+                             profile_path=profile, templates=templates, overrides=sets or None, script=script,
+                             blank=blank)
     except DocgenError as e:
         fail(e)
     if as_json:
@@ -149,7 +152,7 @@ def demo(out: Path = typer.Option(Path("out"), "--out", "-o", help="输出文件
          templates: Optional[list[Path]] = TemplatesOpt,
          png: bool = typer.Option(False, "--png", help="同时为每个 PDF 的首页生成 PNG 预览（需要 pdftoppm）。"),
          as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果。")):
-    """把每个内置模板的示例数据渲染成 PDF 和 DOCX（默认写到 out/）。"""
+    """把每个内置模板的示例数据渲染成 PDF 和 DOCX（默认写到 out/）；表单另印一份空白版 ID-blank。"""
     from .api import render_samples
     try:
         results = render_samples(out, profile_path=profile, templates=templates, png=png,

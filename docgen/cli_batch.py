@@ -97,7 +97,8 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
                                                         help="合同约定的违约金日费率（‰，如 0.5）；默认不计。"),
             detail: bool = typer.Option(False, "--detail", help="逐月列出，不合并连续月份。"),
             public_list: bool = typer.Option(False, "--public-list",
-                                             help="另写欠费公示（姓名隐去部分，不含电话），列出本次发出通知的各户。"),
+                                             help="另写欠费公示：每户一行，只有房号、隐去部分的姓名和金额；"
+                                                  "须在 docgen.toml 写明依据 \\[dunning] public_list_basis。"),
             sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                      help="给每份通知设一个模板字段（可多次给出），如 --set deadline_days=10。"),
             jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="并行进程数（默认等于 CPU 核数）。"),

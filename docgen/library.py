@@ -16,7 +16,8 @@ from .schema import Schema
 
 BUILTIN_DIR = Path(str(resources.files("docgen") / "templates"))
 USER_DIR = Path(os.environ.get("XDG_CONFIG_HOME", "~/.config")).expanduser() / "docgen" / "templates"
-_KEYS = {"id", "title", "category", "description", "body", "page", "fields", "checks", "sample", "tags", "version"}
+_KEYS = {"id", "title", "category", "description", "body", "page", "fields", "checks", "sample", "tags", "version",
+         "pad"}
 _PAGE_KEYS = {"body_size", "line_spacing", "margins", "top", "bottom", "left", "right", "page_numbers",
               "landscape", "size"}
 
@@ -36,6 +37,7 @@ class Template:
     source: str = "builtin"
     tags: list[str] = field(default_factory=list)
     roots: tuple[Path, ...] = ()    # the search path it was found on, highest priority first (for includes)
+    pad: bool = False               # a form that also prints blank, as a pad to fill in by hand (render --blank)
 
     @property
     def body_path(self) -> Path:
@@ -114,7 +116,8 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
     return Template(id=str(raw["id"]), title=str(raw["title"]), category=str(raw.get("category", "其他")),
                     description=str(raw.get("description", "")).strip(), folder=folder,
                     schema=Schema.from_yaml(raw.get("fields"), where, raw.get("checks")), page=_page(raw.get("page"), where),
-                    sample=sample, body_file=body, source=source, tags=list(raw.get("tags") or []))
+                    sample=sample, body_file=body, source=source, tags=list(raw.get("tags") or []),
+                    pad=raw.get("pad") is True)
 
 
 def search_path(extra: list[Path] | None = None) -> list[tuple[str, Path]]:

@@ -274,7 +274,12 @@ def _split_cells(line: str) -> list[str]:
     return [c.strip() for c in cells]
 
 
-def _table(lines: list[tuple[int, str]], kv: dict[str, str], classes: set[str], where: str) -> m.Table:
+SEAL_SIZE = 42 * m.MM
+SEAL_PLACEHOLDER = "（盖章）"
+
+
+def _table(lines: list[tuple[int, str]], kv: dict[str, str], classes: set[str], where: str,
+           seal: Path | None = None) -> m.Table:
     grid: list[list[m.Cell]] = []
     for lineno, line in lines:
         if not line.strip():
@@ -286,8 +291,23 @@ def _table(lines: list[tuple[int, str]], kv: dict[str, str], classes: set[str], 
         row = []
         for raw in _split_cells(line):
             text, cclasses, ckv = _split_attrs(raw)
-            row.append(m.Cell(parse_inlines(text.strip(), bold="bold" in cclasses),
-                              align=_align_of(cclasses, None), bold="bold" in cclasses))
+            try:
+                height = m.length_pt(ckv["h"]) if ckv.get("h") else None
+            except ValueError:
+                raise TemplateError(f"单元格高度 h={ckv['h']} 不是长度", file=where, row=lineno,
+                                    expected="如 h=12mm") from None
+            cell = m.Cell(parse_inlines(text.strip(), bold="bold" in cclasses),
+                          align=_align_of(cclasses, None), bold="bold" in cclasses, height=height,
+                          valign="top" if "top" in cclasses else "middle")
+            if "seal" in cclasses:
+                # The office's place to seal a party block: its seal image when one is configured,
+                # else （盖章） where the stamp goes; either way room for a 42 mm seal.
+                cell.height = max(cell.height or 0.0, SEAL_SIZE + 8)
+                if seal is not None:
+                    cell.inlines, cell.image, cell.image_size = [], seal, SEAL_SIZE
+                elif not cell.inlines:
+                    cell.inlines = [m.Text(SEAL_PLACEHOLDER)]
+            row.append(cell)
             row[-1]._marker = raw  # type: ignore[attr-defined]
         grid.append(row)
     if not grid:
@@ -469,7 +489,7 @@ def _close(block: _Open, res: Resources) -> list[m.Block]:
     classes, kv = parse_attrs(block.args)
     where = f"{res.source}:{block.line}"
     if block.name == "table":
-        return [_table(block.lines, kv, classes, where)]
+        return [_table(block.lines, kv, classes, where, res.seal)]
     if block.name == "signature":
         lines = [parse_inlines(_split_attrs(t)[0].strip()) for _, t in block.lines if t.strip()]
         seal = None if kv.get("seal", "yes") in ("no", "none", "0") else res.seal

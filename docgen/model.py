@@ -119,6 +119,10 @@ class Cell:
     align: str | None = None        # None: the table's alignment
     bold: bool = False
     merged: bool = False            # covered by a neighbour's span: drawn by that neighbour
+    height: float | None = None     # minimum height of the cell's row in points (a signature or writing cell)
+    valign: str = "middle"          # middle | top (writing room below a printed instruction)
+    image: Path | None = None       # a picture instead of text (the office seal in a party's block)
+    image_size: float = 0.0         # its width and height in points
 
 
 @dataclass

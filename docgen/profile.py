@@ -44,6 +44,9 @@ class Profile:
     docx_fonts: dict[str, str] = field(default_factory=dict)
     script: str = "hans"
     path: Path | None = None
+    # [dunning] public_list_basis: what allows this office to post an arrears list (a clause of the
+    # 管理规约 or a decision of the owners' assembly); without it, dunning --public-list refuses.
+    public_list_basis: str | None = None
 
     @property
     def seal(self) -> Path | None:
@@ -82,5 +85,13 @@ def load_profile(path: str | Path | None = None, cwd: Path | None = None) -> Pro
     fonts = {k: str((path.parent / Path(str(v)).expanduser()) if not Path(str(v)).expanduser().is_absolute()
                     else Path(str(v)).expanduser())
              for k, v in (raw.get("fonts") or {}).items() if v}
+    dunning = raw.get("dunning") or {}
+    if not isinstance(dunning, dict):
+        raise DataError("[dunning] 应为表", file=str(path))
+    basis = dunning.get("public_list_basis")
+    if basis is not None and (not isinstance(basis, str) or not basis.strip()):
+        raise DataError("public_list_basis 应为一段文字", file=str(path), field="dunning.public_list_basis",
+                        expected="如 \"《翠湖花园管理规约》第二十六条\" 或 \"2026年第一次业主大会决定\"")
     return Profile(org=org, fonts=fonts, docx_fonts=dict(raw.get("docx") or {}),
-                   script=str(raw.get("output", {}).get("script", "hans")), path=path)
+                   script=str(raw.get("output", {}).get("script", "hans")), path=path,
+                   public_list_basis=basis.strip() if basis else None)

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2 import (FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateRuntimeError, TemplateSyntaxError,
+                    UndefinedError)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import model as m
@@ -94,11 +95,17 @@ def context(tpl: Template, values: dict, profile: Profile, today: date | None = 
 
 
 def build_document(tpl: Template, data: dict, profile: Profile, *, file: str | None = None,
-                   row: int | None = None, validated: bool = False, today: date | None = None) -> m.Document:
-    """Validate data, run the body through the sandbox and parse the markup into a Document."""
-    values = data if validated else tpl.schema.validate(data, file=file, row=row, base_dir=Path.cwd())
+                   row: int | None = None, validated: bool = False, today: date | None = None,
+                   blank: bool = False) -> m.Document:
+    """Validate data, run the body through the sandbox and parse the markup into a Document.
+
+    blank: a pad to fill in by hand; it never carries the seal image (a sealed blank form could be
+    filled in by anyone), its seal places print （盖章）."""
+    values = data if validated else tpl.schema.validate(data, file=file, row=row, base_dir=Path.cwd(),
+                                                        blank=blank)
     text = render_markup(tpl, values, profile, today=today, file=file, row=row)
-    blocks = parse(text, Resources(base_dir=tpl.folder, seal=profile.seal, source=str(tpl.body_path)))
+    blocks = parse(text, Resources(base_dir=tpl.folder, seal=None if blank else profile.seal,
+                                   source=str(tpl.body_path)))
     title = tpl.title
     for b in blocks:
         if isinstance(b, m.Heading) and b.level == 1:
@@ -129,6 +136,8 @@ def template_errors(path: Path, *, file: str | None = None, row: int | None = No
         raise TemplateError(f"模板语法错误：{e.message}", file=e.filename or str(path), row=e.lineno) from None
     except SecurityError as e:
         raise TemplateError(f"模板做了不允许的操作：{e}", file=str(path)) from None
+    except TemplateRuntimeError as e:
+        raise TemplateError(f"模板运行出错：{e}", file=str(path)) from None
     except DocgenError as e:
         if file and not e.file:
             e.file, e.row = file, row

@@ -182,8 +182,10 @@ class Schema:
         return self._index.get(_norm_key(key))
 
     def validate(self, data: dict, *, file: str | None = None, row: int | None = None,
-                 base_dir: Path | None = None, strict: bool = False) -> dict:
-        """Coerce data to the field types; raise DataError naming file, row and field on the first problem."""
+                 base_dir: Path | None = None, strict: bool = False, blank: bool = False) -> dict:
+        """Coerce data to the field types; raise DataError naming file, row and field on the first problem.
+
+        blank: a pad to fill in by hand: nothing is required and no date defaults to today."""
         if not isinstance(data, dict):
             raise DataError("数据应为「字段: 值」的映射", file=file, row=row)
         out: dict[str, Any] = {}
@@ -199,7 +201,7 @@ class Schema:
                             expected="、".join(f.name for f in self.fields))
         result = {k: _plain(v) for k, v in extra.items()}
         for f in self.fields:
-            result[f.name] = coerce(f, out.get(f.name), file=file, row=row, base_dir=base_dir)
+            result[f.name] = coerce(f, out.get(f.name), file=file, row=row, base_dir=base_dir, blank=blank)
         for c in self.checks:
             if not c.holds(result):
                 f = self.field_for(c.field) if c.field else None
@@ -227,8 +229,9 @@ def _empty(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, list) and not v)
 
 
-def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None = None, prefix: str = "") -> Any:
-    """Check and convert one value to the field's type."""
+def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None = None, prefix: str = "",
+           blank: bool = False) -> Any:
+    """Check and convert one value to the field's type (blank: for a pad, nothing is required)."""
     name = prefix + f.title
 
     def fail(msg: str):
@@ -243,6 +246,8 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
                 fail("缺少必填内容")
         return _any(value)
     if _empty(value):
+        if blank and (f.default is None or f.default == "today"):
+            return [] if f.type == "list" else None
         if f.default is not None:
             value = date.today() if f.default == "today" and f.type in ("date", "datetime") else f.default
         elif f.required:
@@ -322,7 +327,7 @@ def coerce(f: Field, value: Any, *, file=None, row=None, base_dir: Path | None =
                 value = [value]
             if not isinstance(value, list):
                 fail("应为记录列表")
-            if len(value) < f.min_items:
+            if len(value) < f.min_items and not blank:
                 fail(f"至少需要 {f.min_items} 条记录，实际 {len(value)} 条")
             sub = Schema(f.fields)
             items = []

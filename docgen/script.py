@@ -3,7 +3,7 @@
 Scripts: ``hans`` (no conversion), ``hant`` (OpenCC s2t, standard Traditional), ``tw`` (s2twp:
 Taiwan forms and phrases such as 信息→資訊), ``hk`` (s2hk: Hong Kong forms).  Conversion runs on
 the rendered text, so template wording and data are converted alike; digits, Latin text and
-punctuation are left untouched.  大写 numerals convert to the standard Traditional financial forms
+punctuation are left untouched, except the mainland quotes “” ‘’, which become 「」 『』.  大写 numerals convert to the standard Traditional financial forms
 (贰→貳, 叁→叄 (hant/tw) or 叁 (hk), 陆→陸); 零壹肆伍柒捌玖, 〇 and 年月日 are the same in both scripts.
 """
 from __future__ import annotations
@@ -94,7 +94,13 @@ def converter(script: str) -> Callable[[str], str]:
         import opencc
     except ImportError:  # pragma: no cover - opencc is a declared dependency
         raise DataError("繁体输出需要 OpenCC", field="--script", expected="pip install opencc") from None
-    return opencc.OpenCC(_tw_config() if config == "s2twp" else config).convert
+    conv = opencc.OpenCC(_tw_config() if config == "s2twp" else config).convert
+    # Templates are written with mainland quotes “” ‘’; Traditional usage (Taiwan, Hong Kong) is 「」 『』.
+    # One character for one, so run boundaries stay where they were.
+    return lambda text: conv(text).translate(_QUOTES)
+
+
+_QUOTES = str.maketrans({"“": "「", "”": "」", "‘": "『", "’": "』"})
 
 
 def convert_text(text: str, script: str) -> str:

@@ -283,14 +283,32 @@ def test_min_amount_and_levels(tmp_path):
         dunning(ledger, out=out, as_of=AS_OF, sets=["no_such_field=1"])
 
 
+def _basis_profile(tmp_path):
+    p = tmp_path / "docgen.toml"
+    p.write_text('[dunning]\npublic_list_basis = "《翠湖花园管理规约》第二十六条"\n', encoding="utf-8")
+    return p
+
+
 def test_public_list_masks_names_and_omits_phones(tmp_path):
     ledger = small_ledger(tmp_path, units=2)
     out = tmp_path / "out"
-    report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, public_list=True, jobs=1)
+    report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, public_list=True, jobs=1,
+                     profile_path=_basis_profile(tmp_path))
     assert out / "欠费公示.pdf" in report.print_files
     t = pdf_text(out / "欠费公示.pdf")
     assert "业**" in t and "业主0" not in t and "1380000" not in t
     assert "300.00" in t and "303.00" in t
+    assert "依据《翠湖花园管理规约》第二十六条" in t
+    assert "欠费项目" not in t and "欠费期间" not in t     # unit, masked name and amount only
+
+
+def test_public_list_is_off_without_a_basis_in_the_profile(tmp_path):
+    ledger = small_ledger(tmp_path, units=2)
+    with pytest.raises(DataError) as e:
+        dunning(ledger, out=tmp_path / "out", as_of=AS_OF, issue_date=ISSUED, public_list=True, jobs=1)
+    msg = e.value.describe()
+    assert "public_list_basis" in msg and "--public-list" in msg
+    assert not (tmp_path / "out" / "欠费公示.pdf").exists()
 
 
 def test_batch_any_template_over_a_table(tmp_path):
@@ -433,7 +451,7 @@ def test_dunning_and_batch_in_traditional_chinese(tmp_path):
     ledger = small_ledger(tmp_path, units=2)
     out = tmp_path / "hk"
     report = dunning(ledger, out=out, as_of=AS_OF, issue_date=ISSUED, merge=True, formats=("pdf", "docx"),
-                     jobs=1, public_list=True, script="hk")
+                     jobs=1, public_list=True, script="hk", profile_path=_basis_profile(tmp_path))
     assert report.exit_code == 0 and report.letters == 2
     for text in (pdf_text(out / "1栋-201.pdf"), docx_text(out / "1栋-201.docx"), pdf_text(out / "print.pdf")):
         assert "費用催繳通知單" in text and "物業服務費" in text and "费用" not in text

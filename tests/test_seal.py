@@ -59,3 +59,90 @@ def test_missing_seal_file_is_a_clear_error(tmp_path):
     with pytest.raises(DataError) as e:
         load_profile(p)
     assert "nope.png" in e.value.describe() and "org.seal" in e.value.describe()
+
+
+# ---------------------------------------------------------------- where the seal may land, every template
+
+def _signature_texts(template_id: str, profile_path: Path) -> list[str]:
+    """The texts of every signature block line (and party block line) of a sample, as printed."""
+    from docgen import model as m
+    from docgen.library import Library
+    from docgen.markup import inline_text
+    from docgen.profile import load_profile
+    from docgen.render import build_document
+    tpl = Library().get(template_id)
+    doc = build_document(tpl, dict(tpl.sample), load_profile(profile_path), today=None)
+    out: list[str] = []
+
+    def walk(blocks):
+        for b in blocks:
+            if isinstance(b, m.Signature):
+                out.extend(inline_text(line) for line in b.lines)
+            elif isinstance(b, (m.Frame, m.KeepTogether)):
+                walk(b.blocks)
+    walk(doc.blocks)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sealed(tmp_path_factory):
+    """Every template's sample rendered with a seal configured: (out folder, {id: signature line texts})."""
+    tmp = tmp_path_factory.mktemp("sealed")
+    make_seal(tmp / "seal.png")
+    prof = tmp / "docgen.toml"
+    prof.write_text('[org]\nseal = "seal.png"\n', encoding="utf-8")
+    from docgen.api import render_samples
+    results = render_samples(tmp / "out", profile_path=prof)
+    assert not [r for r in results if r["error"]]
+    return tmp / "out", {r["id"]: _signature_texts(r["id"], prof) for r in results}
+
+
+def test_seal_covers_only_the_signature_in_every_pdf(sealed):
+    from .sealcheck import seal_boxes, seal_findings
+    out, sig = sealed
+    problems, with_seal = {}, 0
+    for tid, lines in sig.items():
+        pdf = out / f"{tid}.pdf"
+        if lines:
+            assert seal_boxes(pdf), f"{tid}: a signature block but no seal drawn"
+            with_seal += 1
+        found = seal_findings(pdf, lines)
+        if found:
+            problems[tid] = found
+    assert with_seal >= 20
+    assert not problems, problems
+
+
+def test_seal_box_is_42mm_and_over_the_date(sealed):
+    import pdfplumber
+    from .sealcheck import MM
+    out, sig = sealed
+    with pdfplumber.open(str(out / "demand-letter.pdf")) as doc:
+        (page,) = [p for p in doc.pages if p.images]
+        (img,) = page.images
+        assert abs((img["x1"] - img["x0"]) - 42 * MM) < 0.5
+        date = [w for w in page.extract_words() if w["text"].startswith("2026年11月23日")]
+        assert date
+        cx, cy = (date[0]["x0"] + date[0]["x1"]) / 2, (date[0]["top"] + date[0]["bottom"]) / 2
+        assert img["x0"] < cx < img["x1"] and img["top"] < cy < img["bottom"]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) not installed")
+def test_seal_covers_only_the_signature_in_every_docx_through_libreoffice(sealed, tmp_path):
+    import subprocess
+    from docgen.wordtemplate import soffice_env
+    from .sealcheck import seal_boxes, seal_findings
+    out, sig = sealed
+    ids = [tid for tid, lines in sig.items() if lines]
+    lo = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(lo), *(str(out / f"{t}.docx") for t in ids)],
+                   check=True, capture_output=True, timeout=600, env=soffice_env(tmp_path))
+    problems = {}
+    for tid in ids:
+        pdf = lo / f"{tid}.pdf"
+        assert seal_boxes(pdf), f"{tid}: the DOCX lost its seal"
+        found = seal_findings(pdf, sig[tid])
+        if found:
+            problems[tid] = found
+    assert not problems, problems

@@ -277,14 +277,16 @@ def test_delivery_receipt(rendered):
         assert "送达回执" in text
         assert "《催告函》（编号：CG-2026-11-0042）" in text
         assert "李赟" in text and "2栋0801房" in text
-        assert "2026年11月24日10:30" in text
-        assert "张堃" in text and "王晓梅" in text
-        for word in ("送达方式", "送达时间", "签收人", "与业主关系", "送达人签字", "见证人签字", "拒收情况"):
+        # what happens at the door is written there by hand: the sample prefills no time, signer or relation
+        assert "年月日时分" in text and "2026年11月24日" not in text
+        assert "送达人：张堃" in text
+        for word in ("送达方式", "送达时间", "签收人签字", "签收日期", "与业主关系", "送达人签字", "见证人签字",
+                     "拒收情况", "送达单位", "（盖章）"):
             assert word in text
         assert "锦程物业服务有限公司" in text
     docx_all = docx_text(docx)
     assert "☑直接送达" in docx_all and "□留置送达" in docx_all and "□邮寄送达" in docx_all
-    assert "☑本人" in docx_all and "□配偶" in docx_all
+    assert "□本人" in docx_all and "□配偶" in docx_all and "☑本人" not in docx_all
 
 
 def test_delivery_receipt_blank_and_refused(tmp_path):
@@ -316,22 +318,43 @@ def test_arrears_public_list_masks_names(rendered):
             assert full not in text
         assert "2栋" in text and "0801" in text and "11栋" in text and "0202" in text
         assert "3,420.00" in text and "6,007.14" in text
-        assert "6户" in text                              # 7 lines, 3栋1502 twice
+        assert "6户" in text                              # one row per unit
+        assert "依据《翠湖花园管理规约》第二十六条" in text
+        assert "欠费项目" not in text and "2026-01～2026-10" not in text   # no fee detail on the board
         assert "25,257.84" in text
         assert "2026年12月15日前" in text
         assert "公示期：2026年11月25日至2026年12月15日" in text
     rows = docx_rows(rendered["arrears-public-list"][1])
-    assert rows[0][:7] == ["序号", "楼栋", "房号", "业主", "欠费项目", "欠费期间", "欠费金额（元）"]
-    assert row_with(rows, "4")[3] == "欧阳**"
+    assert rows[0] == ["序号", "楼栋", "房号", "业主", "欠费金额（元）", "备注"]
+    assert row_with(rows, "3")[3] == "欧阳**"
     assert row_with(rows, "合计")[-2] == "25,257.84"
-    assert sum(Decimal(r[6].replace(",", "")) for r in rows[1:] if r[0].isdigit()) == Decimal("25257.84")
+    assert sum(Decimal(r[4].replace(",", "")) for r in rows[1:] if r[0].isdigit()) == Decimal("25257.84")
+    assert len([r for r in rows[1:] if r[0].isdigit()]) == 6
+
+
+def test_arrears_public_list_one_row_per_unit_and_needs_a_basis(tmp_path):
+    rows = [{"building": "3栋", "unit": "1502", "owner_name": "龚䶮", "item": "物业服务费", "amount": "2,856.70"},
+            {"building": "3栋", "unit": "1502", "owner_name": "龚䶮", "item": "车位使用费", "amount": "2,100.00"},
+            {"building": "2栋", "unit": "0801", "owner_name": "李赟", "amount": "100.00"}]
+    pdf, docx = _render(tmp_path, "arrears-public-list",
+                        {"arrears": rows, "as_of": "2026-11-20", "basis": "2026年第一次业主大会决定"})
+    table = docx_rows(docx)
+    units = [r for r in table[1:] if r[0].isdigit()]
+    assert [(r[1], r[2], r[4]) for r in units] == [("3栋", "1502", "4,956.70"), ("2栋", "0801", "100.00")]
+    for text in (pdf_text(pdf), docx_text(docx)):
+        assert "依据2026年第一次业主大会决定" in text and "2户" in text and "5,056.70" in text
+        assert "车位使用费" not in text
+    with pytest.raises(DataError) as e:
+        _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20"}, name="nobasis")
+    assert "公示依据" in e.value.describe()
 
 
 def test_arrears_public_list_never_prints_phone_or_id(tmp_path):
     rows = [{"楼栋": "7栋", "房号": "1203", "业主姓名": "王大明", "收费项目": "物业服务费",
              "所属期间": "2026-01～2026-10", "欠费金额": "¥2,100.00",
              "联系电话": "13812345678", "身份证号": "330106198507120035", "phone": "13812345678"}]
-    pdf, docx = _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20"})
+    pdf, docx = _render(tmp_path, "arrears-public-list", {"arrears": rows, "as_of": "2026-11-20",
+                                                           "basis": "《管理规约》第二十六条"})
     for text in (pdf_text(pdf), docx_text(docx)):
         assert "王**" in text and "王大明" not in text
         assert "13812345678" not in text and "5678" not in text
@@ -389,7 +412,9 @@ def test_renovation_undertaking(rendered):
         assert "地下车库B1层东侧装修垃圾临时堆放点" in text
         assert "不少于2具灭火器" in text and "动火" in text
         assert "赔偿责任" in text
-        assert "施工单位（盖章）" in text and "施工负责人（签字）" in text and "业主（签字）" in text
+        # one block per party: the contractor's with room for its seal, each with a signature and date
+        assert "施工单位" in text and "（盖章）" in text and "施工负责人" in text and text.count("（签字）") >= 2
+        assert "代表签字：" in text and text.count("日期：年月日") >= 3
         assert "吉𠮷电话：13905718826" in text
 
 
@@ -434,7 +459,10 @@ def test_renovation_agreement(rendered):
         assert "3,762.50" in text and "人民币叁仟柒佰陆拾贰元伍角" in text
         assert "十五日内无息全额退还" in text
         assert "一式三份" in text
-        assert "甲方（盖章）" in text and "乙方（签字）" in text and "丙方（盖章）" in text
+        # one block per party: 甲方 and 丙方 with room for a seal (（盖章） without a seal image), 乙方 signs
+        assert "甲方（物业服务人）" in text and "乙方（业主）" in text and "丙方（施工单位）" in text
+        assert text.count("（盖章）") >= 2 and "（签字）" in text and "业主签字：" in text
+        assert text.count("日期：2026年11月23日") == 3
     assert pages(pdf) >= 2
     rows = docx_rows(docx)
     assert row_with(rows, "合计")[2] == "3,762.50"

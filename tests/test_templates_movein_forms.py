@@ -132,9 +132,10 @@ def test_move_in_notice(rendered):
                     "受滨江锦城置业有限公司委托",
                     # what to bring
                     "有效身份证件", "商品房买卖合同原件", "缴款凭证", "购房贷款合同", "授权委托书",
-                    # fees: 89.56 × 2.80 × 6 = 1504.608 → 1,504.61; 89.56 × 80 = 7,164.80
-                    "89.56㎡×2.80元/㎡·月×6个月", "1,504.61", "7,164.80", "500.00", "9,169.41",
-                    "人民币玖仟壹佰陆拾玖元肆角壹分",
+                    # fees: 89.56 × 2.80 × 6 = 1504.608 → 1,504.61; + 500.00 = 2,004.61 paid to the office;
+                    # the maintenance fund 89.56 × 80 = 7,164.80 goes to the special account, outside the total
+                    "89.56㎡×2.80元/㎡·月×6个月", "1,504.61", "500.00", "2,004.61",
+                    "人民币贰仟零肆元陆角壹分", "专项维修资金7,164.80元", "按当地规定缴存至专项维修资金专户",
                     "资料审核→缴费→签约", "管理规约", "前期物业服务协议", "消防安全责任书", "验房", "领钥匙",
                     "咨询电话：0571-86502266", "2026年11月20日")
     ptxt, dtxt = _both(rendered, "move-in-notice")
@@ -150,8 +151,9 @@ def test_move_in_fees_round_each_line_half_up_and_total_is_their_sum(tmp_path):
     pdf, docx = _render("move-in-notice", data, tmp_path)
     for txt in (pdf_text(pdf), docx_text(docx)):
         assert "206.21" in txt and "5,408.24" in txt
-        assert "5,614.45" in txt                  # 206.21 + 5,408.24, the lines as shown
-        assert "人民币伍仟陆佰壹拾肆元肆角伍分" in txt
+        assert "合计206.21" in txt                # the fund (5,408.24) is not paid to the office: not in the total
+        assert "人民币贰佰零陆元贰角壹分" in txt
+        assert "专项维修资金5,408.24元" in txt and "专项维修资金专户" in txt
         assert "水电周转金" not in txt          # a zero amount is not listed
 
 
@@ -180,10 +182,11 @@ def test_move_in_procedure(rendered):
 
 def test_move_in_payment_notice(rendered):
     _assert_in_both(rendered, "move-in-payment-notice",
-                    "缴款通知书", "编号：JK-2026-0315", "3栋1502房欧阳喆业主", "1,504.61", "7,164.80", "9,169.41",
-                    "人民币玖仟壹佰陆拾玖元肆角壹分", "2026年12月31日前缴清",
+                    "缴款通知书", "编号：JK-2026-0315", "3栋1502房欧阳喆业主", "1,504.61", "2,004.61",
+                    "人民币贰仟零肆元陆角壹分", "2026年12月31日前缴清",
+                    "专项维修资金7,164.80元", "按当地规定缴存至专项维修资金专户",
                     "锦程物业服务有限公司", "中国建设银行滨江南湖支行", "33050161728000000815",
-                    "3栋1502入伙费", "缴款回执", "¥9,169.41", "2026年11月20日")
+                    "3栋1502入伙费", "缴款回执", "¥2,004.61", "2026年11月20日")
 
 
 def test_payment_notice_takes_bank_from_profile_or_omits_it(tmp_path):
@@ -233,7 +236,7 @@ def test_key_handover(rendered):
     _assert_in_both(rendered, "key-handover",
                     "钥匙交接书", "翠湖花园物业服务中心（受滨江锦城置业有限公司委托）", "欧阳喆（业主）", "3栋1502房",
                     "2026年12月22日", "入户门钥匙", "卧室、卫生间各2把", "单元门禁卡",
-                    "数量无误", "自行管理和保管", "不留存业主的房屋钥匙", "移交人签字", "接收人（业主）签字",
+                    "数量无误", "自行管理和保管", "不留存业主的房屋钥匙", "移交人签字", "接收方（业主）", "业主签字", "（盖章）",
                     "一式两份")
     table = _table_with(rendered["key-handover"][1], "名称")
     counts = [(r.cells[1].text, r.cells[2].text, r.cells[3].text) for r in table.rows[1:]]
@@ -280,10 +283,10 @@ def test_move_in_packet_is_five_parts_one_per_page(rendered):
         assert page.startswith(title) or title in page[:40], (title, page[:60])
         assert "龚䶮" in page and "5栋2603" in page
     # the same figures on the notice and the payment notice: 126.38 × 2.80 × 6 = 2123.184 → 2,123.18;
-    # 126.38 × 80 = 10,110.40; total 12,733.58
+    # + 500.00 utilities = 2,623.18 paid to the office; the fund 126.38 × 80 = 10,110.40 goes to the 专户
     for i in (0, 2):
-        assert "2,123.18" in pages[i] and "10,110.40" in pages[i] and "12,733.58" in pages[i]
-        assert "人民币壹万贰仟柒佰叁拾叁元伍角捌分" in pages[i]
+        assert "2,123.18" in pages[i] and "合计2,623.18" in pages[i] and "专项维修资金10,110.40元" in pages[i]
+        assert "人民币贰仟陆佰贰拾叁元壹角捌分" in pages[i] and "专项维修资金专户" in pages[i]
     assert "入户门钥匙3把" in pages[3] and "户内房门钥匙8把" in pages[3]
     dtxt = docx_text(docx)
     for title in titles:
@@ -501,3 +504,26 @@ def test_markup_characters_in_data_stay_literal(tmp_path):
     ptxt = pdf_cells(pdf)
     assert _squash(hostile) in ptxt and "龚䶮𠮷" in ptxt
     assert not pdfcheck().check(Path(pdf))["problems"]
+
+
+def test_maintenance_fund_goes_to_the_special_account(tmp_path):
+    """专项维修资金 belongs to the owners: never into the company's account, never 代收代缴 by default."""
+    from docgen.api import render_one
+    prof = tmp_path / "docgen.toml"
+    prof.write_text('[org]\nfund_account_name = "滨江市住房专项维修资金专户"\nfund_bank = "滨江农商银行南湖支行"\n'
+                    'fund_account = "2010 0033 1234 5678"\n', encoding="utf-8")
+    for tid in ("move-in-notice", "move-in-payment-notice", "move-in-packet"):
+        plain = render_one(tid, use_sample=True, out=tmp_path / f"{tid}-plain")
+        configured = render_one(tid, use_sample=True, out=tmp_path / tid, profile_path=prof)
+        for f in plain + configured:
+            txt = pdf_text(f) if f.suffix == ".pdf" else docx_text(f)
+            assert "代收代缴" not in txt and "按当地规定缴存至专项维修资金专户" in txt, (tid, f.suffix)
+        for f in configured:
+            txt = pdf_text(f) if f.suffix == ".pdf" else docx_text(f)
+            assert "滨江市住房专项维修资金专户" in txt and "201000331234" in txt.replace(" ", ""), tid
+        for f in plain:
+            txt = pdf_text(f) if f.suffix == ".pdf" else docx_text(f)
+            assert "缴存通知为准" in txt, tid
+    # the company's own account is printed for its own fees only: the fund's amount is not in its total
+    pay = pdf_text(tmp_path / "move-in-payment-notice.pdf")
+    assert "¥2,004.61" in pay and "¥9,169.41" not in pay

@@ -81,7 +81,7 @@ def test_access_card_notice(rendered):
         assert "每户免费发放2张" in text and "每张收取工本费20.00元" in text
         assert "挂失" in text
         assert "访客出入" in text and "在门岗登记姓名、来访房号和联系电话" in text
-        assert "「翠湖生活」微信小程序" in text
+        assert "“翠湖生活”微信小程序" in text and "「" not in text      # mainland quotes
         assert_signed(text, "2026年11月23日")
 
 
@@ -174,7 +174,7 @@ def test_festival_tips_rejects_unknown_festival(tmp_path):
 def test_weather_tips_typhoon(rendered):
     for text in texts(rendered["weather-tips"]):
         assert "台风天气温馨提示" in text
-        assert "今年第18号台风「海葵」预计于9月14日夜间至16日白天影响我市" in text
+        assert "今年第18号台风“海葵”预计于9月14日夜间至16日白天影响我市" in text
         assert "台风橙色预警信号" in text
         assert "收回阳台、窗台上的花盆" in text and "防止高空坠物" in text
         assert "0571-86502299" in text
@@ -220,9 +220,14 @@ def test_lost_and_found_notice(rendered):
         assert "代为保管30天" in text and "移交辖区公安派出所" in text
         assert_signed(text, "2026年11月23日")
     rows = docx_table_rows(docx)
-    assert rows[0] == ["序号", "物品名称", "特征", "拾获地点", "拾获日期"]
-    assert rows[2] == ["2", "钥匙一串", "3把钥匙，带红色门禁卡", "5栋电梯厅", "11月18日"]
+    # the item by kind only: its colour and features stay with the office to check a claimant against
+    assert rows[0] == ["序号", "物品", "拾获地点", "拾获日期"]
+    assert rows[2] == ["2", "钥匙", "5栋电梯厅", "11月18日"]
     assert len(rows) == 1 + 4
+    for text in texts(rendered["lost-and-found-notice"]):
+        for detail in ("红色门禁卡", "黑色", "书本和文具", "格子图案", "小熊挂件"):
+            assert detail not in text
+        assert "只写物品的种类" in text
 
 
 def test_lost_and_found_blank_form(tmp_path):

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
@@ -125,6 +125,7 @@ class _Writer:
         self.d = new_docx(io.BytesIO(blank) if blank else None)
         self.pages_hint = pages_hint
         self._shapes = 0
+        self._width: list[float] = []     # text widths of the frames being drawn, innermost last
         self._setup()
 
     # -- document set-up
@@ -369,9 +370,22 @@ class _Writer:
             t = c.add_table(rows=1, cols=1)
             t.alignment = WD_TABLE_ALIGNMENT.CENTER
             self._borders(t, "double" if b.double else "single", b.border_width * (3 if b.double else 1))
+            outer = self._avail()
+            # A frame is one card or permit: it moves to the next page whole rather than splitting.
+            t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            t.autofit = False
+            t.columns[0].width = Emu(int(outer * 12700))
             cell = t.cell(0, 0)
+            cell.width = Emu(int(outer * 12700))
+            # The frame's padding as the cell's margins: text keeps clear of the border as in the PDF.
+            pad = b.padding + (3 if b.double else 0)
+            self._cell_margins(cell, pad)
             cell._element.remove(cell.paragraphs[0]._element)
-            self.blocks(cell, b.blocks)
+            self._width.append(outer - 2 * pad)
+            try:
+                self.blocks(cell, b.blocks)
+            finally:
+                self._width.pop()
             if not cell.paragraphs:
                 cell.add_paragraph()
             self._after_table(c)
@@ -403,6 +417,17 @@ class _Writer:
         else:
             raise TypeError(f"DOCX writer cannot draw {type(b).__name__}")
 
+    @staticmethod
+    def _cell_margins(cell, pad_pt: float) -> None:
+        tcpr = cell._element.get_or_add_tcPr()
+        mar = OxmlElement("w:tcMar")
+        for edge in ("top", "left", "bottom", "right"):
+            e = OxmlElement(f"w:{edge}")
+            e.set(qn("w:w"), str(int(pad_pt * 20)))
+            e.set(qn("w:type"), "dxa")
+            mar.append(e)
+        tcpr.append(mar)
+
     def _after_table(self, c):
         # Word merges adjacent tables; an empty small paragraph keeps them apart.
         para = c.add_paragraph()
@@ -430,7 +455,7 @@ class _Writer:
         table.autofit = False
         if t.border:
             self._borders(table)
-        avail = self.page.width - self.page.left - self.page.right
+        avail = self._avail()
         widths = [Emu(int(w * 12700)) for w in table_widths(t, avail, fontset(), size)]
         # The PDF writer's side padding in cells (Word's default 5.4 pt would wrap a column the PDF does not).
         margins = OxmlElement("w:tblCellMar")
@@ -452,8 +477,10 @@ class _Writer:
                 trpr = tr._tr.get_or_add_trPr()
                 h = OxmlElement("w:tblHeader")
                 trpr.append(h)
-            if t.row_height:
-                tr.height = Emu(int(t.row_height * 12700))
+            want = max([t.row_height or 0.0] + [c.height or 0.0 for c in row if not c.merged])
+            if want:
+                tr.height = Emu(int(want * 12700))
+                tr.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
             tr._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
             cells = tr.cells            # python-docx rebuilds this list on every access
             for ci, cell in enumerate(row):
@@ -461,12 +488,18 @@ class _Writer:
                 dc.width = widths[ci]
                 if cell.merged:
                     continue
-                dc.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+                dc.vertical_alignment = (WD_CELL_VERTICAL_ALIGNMENT.TOP if cell.valign == "top"
+                                         else WD_CELL_VERTICAL_ALIGNMENT.CENTER)
                 para = dc.paragraphs[0]
                 para.alignment = _ALIGN.get(cell.align or t.align, WD_ALIGN_PARAGRAPH.CENTER)
                 pf = para.paragraph_format
                 pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
                 pf.line_spacing = _pt(size * 1.4)
+                if cell.image is not None:
+                    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE     # an exact line would clip the picture
+                    d = Emu(int(cell.image_size * 12700))
+                    para.add_run().add_picture(str(cell.image), width=d, height=d)
+                    continue
                 self.inlines(para, cell.inlines, size, cell.bold)
         # Merge spans after filling, so merged cells keep the owner's content only.
         for ri, row in enumerate(t.rows):
@@ -507,31 +540,51 @@ class _Writer:
                 self.inlines(para, item)
 
     def signature(self, c, b: m.Signature):
+        from .pdf import SEAL_D, seal_centre_x, seal_layout
         right = b.right_chars
-        date_len = len(m_text(b.lines[-1])) if b.lines else 0
+        leading = self.size * self.page.line_spacing
+        date_w = _em_width(m_text(b.lines[-1])) if b.lines else 0.0
+        seal = bool(b.seal)
+        top, height, centre = seal_layout(len(b.lines), self.size, leading, seal)
+        if not b.lines:
+            return
+        # The room above the lines is an empty paragraph of its own, so the seal's offset from the
+        # organisation line means the same to every reader (Word and LibreOffice differ on whether a
+        # paragraph's top includes its space before).
+        spacer = c.add_paragraph()
+        sp = spacer.paragraph_format
+        sp.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        sp.line_spacing = _pt(top)
+        sp.keep_with_next = True
         paras = []
         for i, line in enumerate(b.lines):
             if i == len(b.lines) - 1:
                 para = self.paragraph(c, line, align="right", indent=0, right=right)
             else:
-                own = len(m_text(line))
-                extra = max(0.0, right + (date_len - own) / 2)
+                own = _em_width(m_text(line))
+                extra = max(0.0, right + (date_w - own) / 2)
                 para = self.paragraph(c, line, align="right", indent=0, right=extra, keep_next=True)
             paras.append(para)
-        if paras:
-            paras[0].paragraph_format.space_before = _pt(self.size * self.page.line_spacing)
-        if b.seal and paras:
-            self._seal(paras[0], b.seal, right, date_len)
+        # The same room as the PDF writer keeps: with a seal, the block holds the whole seal.
+        rest = height - top - leading * len(paras)
+        if rest > 0.5:
+            paras[-1].paragraph_format.space_after = _pt(rest)
+        if seal:
+            x = seal_centre_x(self._avail(), date_w * self.size, self.size, right) - SEAL_D / 2
+            # Anchored to the organisation line's paragraph, so it moves with the block, never with the page.
+            self._seal(paras[0], b.seal, x, centre - SEAL_D / 2 - top)
 
-    def _seal(self, para, seal: Path, right_chars: float, date_len: int):
+    def _avail(self) -> float:
+        """The width of the text column the current block is in (page text block or a frame's inside)."""
+        return self._width[-1] if self._width else self.page.width - self.page.left - self.page.right
+
+    def _seal(self, para, seal: Path, x_pt: float, y_pt: float):
         d = 42 * m.MM
         run = para.add_run()
         run.add_picture(str(seal), width=Emu(int(d * 12700)), height=Emu(int(d * 12700)))
         inline = run._element.find(".//" + qn("wp:inline"))
-        avail = self.page.width - self.page.left - self.page.right
-        centre = avail - right_chars * self.size - date_len * self.size / 2
-        x = int((centre - d / 2) * 12700)
-        y = int(-d * 0.25 * 12700)
+        x = int(x_pt * 12700)
+        y = int(y_pt * 12700)
         anchor = OxmlElement("wp:anchor")
         for k, v in (("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0"), ("simplePos", "0"),
                      ("relativeHeight", "251659264"), ("behindDoc", "0"), ("locked", "0"),
@@ -597,6 +650,11 @@ class _Writer:
         body = self.d.element.body
         # python-docx's blank template starts with no paragraph; nothing to clean.
         self.d.save(out)
+
+
+def _em_width(text: str) -> float:
+    """Width in ems: CJK and full-width characters one, Latin letters and digits about half."""
+    return sum(1.0 if ord(ch) > 0x2e7f else 0.5 for ch in text)
 
 
 def m_text(inlines: list[m.Inline]) -> str:

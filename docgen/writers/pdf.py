@@ -269,6 +269,30 @@ class TextBlock(Flowable):
             draw_line(c, line, x, y, self.size, stretch)
 
 
+SEAL_D = 42 * m.MM      # a round office seal's diameter
+_SEAL_GAP = 2.0         # points kept free between the seal and what lies above or below the block
+
+
+def seal_layout(n_lines: int, size: float, leading: float, seal: bool) -> tuple[float, float, float]:
+    """(space above the first line, block height, seal centre below the block top) of a signature block.
+
+    Without a seal: one line of space above the lines. With one, the block is tall enough to hold the
+    whole seal, so it never reaches the body text above or a cut line below (上不压正文); the lines sit
+    a little below the seal's centre, as GB/T 9704 has it."""
+    text_h = leading * n_lines
+    if not seal:
+        return leading, leading + text_h, 0.0
+    top = max(leading, _SEAL_GAP + SEAL_D / 2 - text_h / 2 + size * 0.3)
+    centre = top + text_h / 2 - size * 0.3
+    return top, max(top + text_h, centre + SEAL_D / 2 + _SEAL_GAP), centre
+
+
+def seal_centre_x(width: float, date_w: float, size: float, right_chars: float) -> float:
+    """The seal's horizontal centre: over the date line, never past either edge of the text block."""
+    centre = width - right_chars * size - date_w / 2
+    return min(max(centre, SEAL_D / 2), width - SEAL_D / 2)
+
+
 class SignatureBlock(Flowable):
     """Organisation and date, right-aligned the GB/T 9704 way, with the seal over them."""
 
@@ -280,9 +304,32 @@ class SignatureBlock(Flowable):
         self.right_chars = right_chars
         self.seal = seal
 
+    above: "TextBlock | None" = None    # the paragraph right above, whose last line's blank end the seal may use
+
+    def _rise(self, aw: float) -> float:
+        """How far the seal may reach above the block: into the last line of the paragraph above
+        when that line ends left of the seal (a character's width to spare), never over its text."""
+        f = self.above
+        if f is None or not f._lines or f.align in ("right", "center") or not self.lines:
+            return 0.0
+        last = f._lines[-1]
+        end = (f.indent if (len(f._lines) == 1 and f._first) else 0.0) + last.width
+        date_w = sum(g.width for g in self.lines[-1])
+        left = seal_centre_x(aw, date_w, self.size, self.right_chars) - SEAL_D / 2
+        if end + self.size > left:
+            return 0.0
+        return f.leading + f.space_after
+
     def wrap(self, aw, ah):
         self.width = aw
-        self.height = self.leading * (len(self.lines) + 1)
+        self._top, self.height, self._seal_y = seal_layout(len(self.lines), self.size, self.leading,
+                                                           bool(self.seal and self.lines))
+        if self.seal and self.lines:
+            rise = min(self._rise(aw), self._top - self.leading)
+            if rise > 0:
+                self._top -= rise
+                self._seal_y -= rise
+                self.height = max(self.leading + self.leading * len(self.lines), self.height - rise)
         return aw, self.height
 
     def draw(self):
@@ -291,7 +338,6 @@ class SignatureBlock(Flowable):
         date_w = widths[-1] if widths else 0
         date_right = self.width - self.right_chars * self.size
         centre = date_right - date_w / 2
-        boxes = []
         for i, (glyphs, w) in enumerate(zip(self.lines, widths)):
             if i == len(self.lines) - 1:
                 x = date_right - w
@@ -301,14 +347,13 @@ class SignatureBlock(Flowable):
             for g in glyphs:
                 xs.append(acc)
                 acc += g.width
-            y = self.height - self.leading * (i + 1.5) - _ASCENT * self.size
+            y = self.height - self._top - self.leading * (i + 0.5) - _ASCENT * self.size
             draw_line(c, Line(glyphs, xs, w, True), x, y, self.size)
-            boxes.append((x, y, w))
-        if self.seal and boxes:
-            d = 42 * m.MM
-            ys = [b[1] for b in boxes]
-            cy = (max(ys) + min(ys)) / 2 + self.size * 0.3
-            c.drawImage(str(self.seal), centre - d / 2, cy - d / 2, d, d, mask="auto",
+        if self.seal and self.lines:
+            d = SEAL_D
+            cx = seal_centre_x(self.width, date_w, self.size, self.right_chars)
+            cy = self.height - self._seal_y
+            c.drawImage(str(self.seal), cx - d / 2, cy - d / 2, d, d, mask="auto",
                         preserveAspectRatio=True)
 
 
@@ -503,10 +548,13 @@ class _Builder:
         out: list[Flowable] = []
         for b in blocks:
             out.extend(self.block(b, width))
-        # Signature blocks stay with what they sign.
+        # Signature blocks stay with what they sign; the seal may rise over the blank end of the
+        # paragraph just above (a short closing line such as 特此通知。), never over its text.
         for i, f in enumerate(out[:-1]):
             if isinstance(out[i + 1], SignatureBlock):
                 f.keepWithNext = True
+                if isinstance(f, TextBlock):
+                    out[i + 1].above = f
         return out
 
     def block(self, b: m.Block, width: float) -> list[Flowable]:
@@ -592,6 +640,12 @@ class _Builder:
                     cells.append("")
                     continue
                 span_w = sum(col_w[ci:ci + cell.colspan]) - 2 * pad
+                if cell.image is not None:
+                    d = min(cell.image_size, span_w)
+                    img = RLImage(str(cell.image), d, d)
+                    img._span_w = span_w
+                    cells.append(img)
+                    continue
                 f = TextBlock(shape(cell.inlines, self.fonts, size, cell.bold), size, leading,
                               cell.align or t.align, 0.0, hang=False)
                 f._span_w = span_w
@@ -606,15 +660,20 @@ class _Builder:
                         style.append(("SPAN", (ci, r), (ci + cell.colspan - 1, r + cell.rowspan - 1)))
                 data.append(part)
                 heights.append(None)
-                if t.row_height and len(pieces) == 1:
+                for ci, cell in enumerate(row):
+                    if not cell.merged and cell.valign == "top":
+                        style.append(("VALIGN", (ci, r), (ci, r), "TOP"))
+                # A row is at least the table's row height, or its tallest cell's own (a cell to sign in).
+                want = max([t.row_height or 0.0] + [c.height or 0.0 for c in row if not c.merged])
+                if want and len(pieces) == 1:
                     need = max((f.wrap(f._span_w, 1e6)[1] + 2 * pad for ci, f in enumerate(part)
                                 if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
-                    heights[-1] = t.row_height if need <= t.row_height else None
-        heights = heights if t.row_height else None
+                    heights[-1] = want if need <= want else None
+        heights = heights if any(h is not None for h in heights) else None
         tbl = self.grid(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
-        style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                  ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]      # before the cells' own (.top)
+        style += [("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                   ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
         if t.border:
             style.append(("GRID", (0, 0), (-1, -1), 0.75, colors.black))
@@ -696,7 +755,7 @@ def _split_row(cells: list, leading: float, most: float) -> list[list]:
     per = max(1, int(most // leading))
     lines = [f._layout(f._span_w) if isinstance(f, TextBlock) else [] for f in cells]
     n = max(-(-len(ls) // per) for ls in lines) if lines else 1
-    if n <= 1:
+    if n <= 1 or any(not isinstance(f, (TextBlock, str)) for f in cells):   # a picture is not cut in pieces
         return [cells]
     rows = []
     for j in range(n):
