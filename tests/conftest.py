@@ -78,6 +78,39 @@ def samples(tmp_path_factory):
     return out, results
 
 
+@pytest.fixture(scope="session")
+def sealed_samples(tmp_path_factory):
+    """Every sample (and blank pad) rendered with a seal configured: (out folder, {name: signature line
+    texts}); a blank pad's entry is empty, since a pad never prints the seal image."""
+    from docgen.api import render_samples
+    from .test_seal import _signature_texts, make_seal
+    tmp = tmp_path_factory.mktemp("sealed")
+    make_seal(tmp / "seal.png")
+    prof = tmp / "docgen.toml"
+    prof.write_text('[org]\nseal = "seal.png"\n', encoding="utf-8")
+    results = render_samples(tmp / "out", profile_path=prof)
+    assert not [r for r in results if r["error"]]
+    sig = {}
+    for r in results:
+        sig[r["id"]] = _signature_texts(r["id"], prof)
+        if (tmp / "out" / f"{r['id']}-blank.pdf").is_file():
+            sig[f"{r['id']}-blank"] = []
+    return tmp / "out", sig
+
+
+@pytest.fixture(scope="session")
+def sealed_lo(sealed_samples, tmp_path_factory):
+    """{name: (our PDF, its DOCX converted by LibreOffice)} for every sealed sample, in one LibreOffice run."""
+    import shutil
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
+    from docgen.wordtemplate import docxs_to_pdfs
+    out, sig = sealed_samples
+    names = [n for n in sig if (out / f"{n}.docx").is_file() and (out / f"{n}.pdf").is_file()]
+    lo = docxs_to_pdfs([out / f"{n}.docx" for n in names], tmp_path_factory.mktemp("sealed-lo"), timeout=600)
+    return {n: (out / f"{n}.pdf", c) for n, c in zip(names, lo)}
+
+
 def render_pair(out: Path, tid: str, data: dict | None = None, name: str | None = None) -> tuple[Path, Path]:
     """Render a template (its sample when data is None) to PDF and DOCX under out; returns (pdf, docx)."""
     from docgen.api import render_one

@@ -85,16 +85,9 @@ def _signature_texts(template_id: str, profile_path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sealed(tmp_path_factory):
+def sealed(sealed_samples):
     """Every template's sample rendered with a seal configured: (out folder, {id: signature line texts})."""
-    tmp = tmp_path_factory.mktemp("sealed")
-    make_seal(tmp / "seal.png")
-    prof = tmp / "docgen.toml"
-    prof.write_text('[org]\nseal = "seal.png"\n', encoding="utf-8")
-    from docgen.api import render_samples
-    results = render_samples(tmp / "out", profile_path=prof)
-    assert not [r for r in results if r["error"]]
-    return tmp / "out", {r["id"]: _signature_texts(r["id"], prof) for r in results}
+    return sealed_samples
 
 
 def test_seal_covers_only_the_signature_in_every_pdf(sealed):
@@ -127,20 +120,13 @@ def test_seal_box_is_42mm_and_over_the_date(sealed):
         assert img["x0"] < cx < img["x1"] and img["top"] < cy < img["bottom"]
 
 
-@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) not installed")
-def test_seal_covers_only_the_signature_in_every_docx_through_libreoffice(sealed, tmp_path):
-    import subprocess
-    from docgen.wordtemplate import soffice_env
+def test_seal_covers_only_the_signature_in_every_docx_through_libreoffice(sealed, sealed_lo):
     from .sealcheck import seal_boxes, seal_findings
     out, sig = sealed
     ids = [tid for tid, lines in sig.items() if lines]
-    lo = tmp_path / "lo"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", "pdf", "--outdir", str(lo), *(str(out / f"{t}.docx") for t in ids)],
-                   check=True, capture_output=True, timeout=600, env=soffice_env(tmp_path))
     problems = {}
     for tid in ids:
-        pdf = lo / f"{tid}.pdf"
+        pdf = sealed_lo[tid][1]
         assert seal_boxes(pdf), f"{tid}: the DOCX lost its seal"
         found = seal_findings(pdf, sig[tid])
         if found:
