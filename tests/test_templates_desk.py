@@ -323,7 +323,7 @@ def test_rectification_notice(rendered):
                     "《住宅室内装饰装修管理办法》第五条", "整改要求", "由原设计单位或具有相应资质的设计单位出具加固方案",
                     "请于2026年11月28日前整改完毕", "报告所在街道及城市管理、住房和城乡建设等行政主管部门依法处理",
                     "由责任人依法承担相应责任", "（盖章）", "整改通知书（存根）", "签收人签字", "签收日期", "拒签情况",
-                    "复查结果")
+                    "并通知本中心复查")
     ptxt, dtxt = _both(rendered["rectification-notice"])
     for text in (ptxt, dtxt):
         assert not [t for t in THREATS if t in text], "a rectification notice threatens utilities"
