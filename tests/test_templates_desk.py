@@ -381,7 +381,7 @@ def test_dept_liaison(rendered):
     pdf, docx = rendered["dept-liaison"]
     _assert_in_both(rendered["dept-liaison"], "部门工作联系单", "编号：LX-KF-2026-031", "客服部", "工程部",
                     "2026年11月24日", "2026年11月28日", "5栋2号电梯近期多次故障，请安排专项检查",
-                    "会同电梯维保单位对该梯做一次专项检查", "王晓", "服务中心经理", "接收部门回复", "回复意见",
+                    "会同电梯维保单位对该梯做一次专项检查", "王晓", "服务中心经理陈立新", "接收部门回复", "回复意见",
                     "处理结果", "部门负责人签字", "发出部门确认签字")
     with pdfplumber.open(str(pdf)) as doc:
         page = doc.pages[0]
