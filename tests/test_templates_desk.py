@@ -304,8 +304,7 @@ def test_satisfaction_survey_score_grid(rendered):
     assert ticks["前台接待的礼仪和态度"] == 5 and ticks["电梯、水泵等设备运行"] == 2
     assert sum(ticks.values()) == 46
     # the category column merges its rows: 客户服务 spans three items
-    with pdfplumber.open(str(pdf)) as doc:
-        assert pdf_text(pdf).count("客户服务") == 1
+    assert pdf_text(pdf).count("客户服务") == 1
 
 
 def test_satisfaction_survey_blank_is_the_default_questionnaire(blanks):
@@ -577,3 +576,16 @@ def test_training_summary_refuses_inconsistent_counts():
     with pytest.raises(DataError) as e:
         build_document(tpl, dict(tpl.sample, passed=9), load_profile())
     assert "及格人数" in str(e.value)
+
+
+def test_training_summary_from_summary_json_on_the_command_line(graded, tmp_path):
+    """`docgen render training-summary --data result/summary.json`: grade's file as it is, its other keys ignored."""
+    from typer.testing import CliRunner
+    from docgen.cli import app
+    summary = json.loads((graded / "summary.json").read_text(encoding="utf-8"))
+    r = CliRunner().invoke(app, ["render", "training-summary", "--data", str(graded / "summary.json"), "--set",
+                                 "topic=物业服务综合知识", "--out", str(tmp_path / "s.pdf")])
+    assert r.exit_code == 0, r.output
+    text = pdf_text(tmp_path / "s.pdf")
+    assert f"参加{summary['candidates']}人" in text and f"缺考{summary['absent']}人" in text
+    assert f"及格人数{summary['passed']}人" in text and f"{summary['pass_rate']}%" in text and summary["mean"] in text
