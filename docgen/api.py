@@ -19,6 +19,7 @@ from .wordtemplate import is_word_template, write_word_outputs
 
 if TYPE_CHECKING:    # the batch engine loads only when a batch runs
     from .batch import Report
+    from .batch.spec import Format
     from .batch.store import IssueStore, ProgressFn
 
 
@@ -140,9 +141,10 @@ def check_files(files: list[Path]) -> list[dict]:
 
 
 def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level: int = 1, receipt: bool = False,
-            merge: bool = False, duplex: bool = False, formats: tuple[str, ...] = ("pdf",), split_by: str | None = None,
-            min_amount: Decimal | None = None, as_of: date | None = None, issue_date: date | None = None,
-            due_date: date | None = None, late_fee_rate: Decimal | None = None, detail: bool = False, jobs: int = 0,
+            merge: bool = False, duplex: bool = False, formats: tuple[Format, ...] = ("pdf",),
+            split_by: str | None = None, min_amount: Decimal | str | None = None, as_of: date | str | None = None,
+            issue_date: date | str | None = None, due_date: date | str | None = None,
+            late_fee_rate: Decimal | str | None = None, detail: bool = False, jobs: int = 0,
             resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
             sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None,
             public_list: bool = False, script: str | None = None, progress: ProgressFn | None = None,
@@ -152,7 +154,7 @@ def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level
     progress: called with a :class:`~docgen.batch.store.Progress` at the start and after each letter;
     store: an :class:`~docgen.batch.store.IssueStore` that numbers the letters in this process, before
     rendering, and hears what was issued (default: a RunStore, numbers from 1 within the run)."""
-    from .batch import dunning as run
+    from .dunning import dunning as run
     return run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
                formats=formats, split_by=split_by, min_amount=min_amount, as_of=as_of, issue_date=issue_date,
                due_date=due_date, late_fee_rate=late_fee_rate, detail=detail, jobs=jobs, resume=resume,
@@ -161,7 +163,8 @@ def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level
 
 
 def batch(template_id: str, data: str | Path, *, out: Path, name: str | None = None,
-          formats: tuple[str, ...] = ("pdf",), merge: bool = False, duplex: bool = False, split_by: str | None = None,
+          formats: tuple[Format, ...] = ("pdf",), merge: bool = False, duplex: bool = False,
+          split_by: str | None = None,
           jobs: int = 0, resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
           sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None,
           progress: ProgressFn | None = None, store: IssueStore | None = None,
