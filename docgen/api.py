@@ -6,7 +6,7 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataError, DocgenError
 from .library import Library
@@ -30,7 +30,7 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
                blank: bool = False) -> list[Path]:
     """Render one template with one data record; returns the files written.
 
-    overrides: ``--set`` values ("field=value" strings or a mapping) applied on top of the data;
+    overrides: field values ("field=value" strings or a mapping) applied on top of the data;
     script: hans/hant/tw/hk output script (default: the profile's ``[output] script``);
     blank: a form with no data, as a pad to fill in by hand (only templates marked ``pad: true``).
     """
@@ -43,19 +43,19 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
     if blank:
         if not tpl.pad:
             pads = [t.id for t in lib.all() if t.pad]
-            raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="--blank",
+            raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="blank",
                             expected="表单模板之一：" + "、".join(pads))
         if data is not None or data_path is not None or use_sample:
-            raise DataError("--blank 不能与 --data、--sample 同时使用", field="--blank",
-                            expected="空白表单只用 --blank（可加 --set 预填个别字段）")
-        data, source = {}, "--blank"
+            raise DataError("空白表单不用数据，也不用示例数据", field="blank",
+                            expected="空白表单不给数据（data、sample），可用 sets 预填个别字段")
+        data, source = {}, "（空白表单）"
     if data is None:
         if use_sample or data_path is None:
             if data_path is None and not use_sample and not overrides:
-                raise DataError("没有给出数据文件", field="--data",
-                                expected=f"--data 数据.yaml，或 --sample 使用示例（docgen show {template_id} --example）")
+                raise DataError("没有给出数据文件", field="data",
+                                expected=f"一个数据文件（YAML/JSON），或模板 {template_id} 的示例数据（sample）")
             data = dict(tpl.sample) if use_sample else {}
-            source = f"{tpl.folder}/template.yaml (sample)" if use_sample else "--set"
+            source = f"{tpl.folder}/template.yaml (sample)" if use_sample else "（逐项给出的值）"
             if use_sample:
                 base_dir = tpl.folder  # a sample's picture paths are relative to its template folder
         else:
@@ -83,41 +83,41 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
 
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,
-                   png: bool = False, progress: bool = False) -> list[dict]:
-    """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*)."""
+                   png: bool = False, progress: ProgressFn | None = None) -> list[dict]:
+    """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*).
+
+    progress: called with a Progress at the start and after each template."""
     lib = Library(templates)
     load_profile(profile_path)  # a broken profile stops the run before anything is written
     results = []
     ids = lib.ids()
-    bar = None
-    if progress:
-        from rich.progress import Progress
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("渲染示例", total=len(ids))
-    try:
-        for tid in ids:
-            entry = {"id": tid, "files": [], "error": None}
-            try:
-                formats = "both"
-                if is_word_template(lib.get(tid)) and not shutil.which("soffice"):
-                    formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
-                entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
-                                                             profile_path=profile_path, templates=templates)]
-                if lib.get(tid).pad:    # a form also as the blank pad the front desk prints
-                    entry["files"] += [str(p) for p in render_one(tid, blank=True, out=out / f"{tid}-blank",
-                                                                  fmt=formats, profile_path=profile_path,
-                                                                  templates=templates)]
-                if png and (out / f"{tid}.pdf").is_file():
-                    entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
-            except DocgenError as e:
-                entry["error"] = e.describe()
-            results.append(entry)
-            if bar:
-                bar.advance(task)
-    finally:
-        if bar:
-            bar.stop()
+    ok = failed = 0
+    from .batch.store import Progress
+
+    def tell(current: str = "") -> None:
+        if progress is not None:
+            progress(Progress(ok + failed, len(ids), ok, failed, 0, current))
+    tell()
+    for tid in ids:
+        entry: dict[str, Any] = {"id": tid, "files": [], "error": None}
+        try:
+            formats = "both"
+            if is_word_template(lib.get(tid)) and not shutil.which("soffice"):
+                formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
+            entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
+                                                         profile_path=profile_path, templates=templates)]
+            if lib.get(tid).pad:    # a form also as the blank pad the front desk prints
+                entry["files"] += [str(p) for p in render_one(tid, blank=True, out=out / f"{tid}-blank",
+                                                              fmt=formats, profile_path=profile_path,
+                                                              templates=templates)]
+            if png and (out / f"{tid}.pdf").is_file():
+                entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
+        except DocgenError as e:
+            entry["error"] = e.describe()
+        results.append(entry)
+        failed += entry["error"] is not None
+        ok += entry["error"] is None
+        tell(tid)
     return results
 
 

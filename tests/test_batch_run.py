@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from .conftest import SHARED, docx_text, pdf_text, pdfcheck
+from .helpers import SHARED, docx_text, pdf_text, pdfcheck
 from docgen.batch import PdfJoiner, batch, safe_name
 from docgen.dunning import dunning
 from docgen.errors import DataError, DocgenError
@@ -173,6 +173,7 @@ def test_print_file_in_delivery_order_and_clean(hostile_run):
     assert_clean(out / "print.pdf", *letters)
 
 
+@pytest.mark.slow
 def test_run_cannot_start_on_missing_columns(tmp_path):
     p = tmp_path / "x.csv"
     p.write_text("楼栋,房号,金额\n1栋,101,3\n", encoding="utf-8")
@@ -363,6 +364,7 @@ def _start_400_unit_run(tmp_path: Path, *options: str) -> tuple[subprocess.Popen
     return proc, cmd, out
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     proc, cmd, out = _start_400_unit_run(tmp_path, "--merge")
     os.killpg(proc.pid, signal.SIGINT)       # what the terminal does on Ctrl-C
@@ -389,6 +391,7 @@ def test_ctrl_c_leaves_no_half_written_file_and_resume_finishes(tmp_path):
     assert len(PdfReader(str(out / "print.pdf")).pages) >= 400
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finding worker processes needs Linux /proc")
 def test_a_worker_that_dies_stops_the_run_instead_of_hanging(tmp_path):
     # multiprocessing.Pool would wait forever for the chunk a killed worker held (out of memory, kill -9).

@@ -11,7 +11,7 @@ from docgen.batch.store import Issued, Progress, RunStore, format_number, number
 from docgen.errors import DataError
 from docgen.library import Library
 
-from .conftest import pdf_text
+from .helpers import pdf_text
 
 LEDGER = ("楼栋,房号,业主姓名,收费项目,所属期间,欠费金额\n"
           "1栋,101,张三,物业服务费,2026-09,100\n"
@@ -106,3 +106,24 @@ def test_batch_numbers_rows_without_one(tmp_path):
     with pytest.raises(DataError) as e:
         api.batch("wall-cleaning-notice", data, out=tmp_path / "o2", number_pattern="N-{seq}")
     assert e.value.field == "number_pattern" and "notice_no" in str(e.value)
+
+
+def test_the_library_names_fields_and_the_cli_names_flags(tmp_path):
+    from typer.testing import CliRunner
+
+    from docgen.cli import app
+    ledger = tmp_path / "l.csv"
+    ledger.write_text(LEDGER, encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        api.dunning(ledger, out=tmp_path / "o", level=1, receipt=True, min_amount="-5")
+    assert e.value.field == "min_amount" and "--" not in e.value.describe()
+    with pytest.raises(DataError) as e:
+        api.dunning(ledger, out=tmp_path / "o", level=1, receipt=True)
+    assert e.value.field == "receipt" and "--" not in e.value.describe()
+    r = CliRunner().invoke(app, ["dunning", str(ledger), "--out", str(tmp_path / "o"), "--receipt"])
+    assert r.exit_code == 2 and "字段「--receipt」" in r.output, r.output
+    r = CliRunner().invoke(app, ["dunning", str(ledger), "--out", str(tmp_path / "o"), "--as-of", "去年"])
+    assert r.exit_code == 2 and "字段「--as-of」" in r.output and "去年" in r.output, r.output
+    r = CliRunner().invoke(app, ["render", "wall-cleaning-notice", "--sample", "--set", "buildngs=1栋",
+                                 "--out", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 2 and "字段「--set buildngs」" in r.output, r.output

@@ -10,7 +10,7 @@ import pytest
 
 from docgen.library import Library
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 from .test_seal import make_seal
 
 PADS = sorted(t.id for t in Library().all() if t.pad)
@@ -81,6 +81,7 @@ def test_blank_pad_never_carries_the_seal_image(tmp_path):
         assert "（盖章）" in pdf_text(pdf) or tid == "renovation-permit"
 
 
+@pytest.mark.slow
 def test_render_blank_on_the_command_line(tmp_path):
     run = [sys.executable, "-m", "docgen.cli", "render", "move-in-inspection", "--blank", "--out",
            str(tmp_path / "pad.pdf")]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from docgen.cli import app
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 
 runner = CliRunner()
 
@@ -127,6 +127,7 @@ def test_demo_renders_every_template(tmp_path):
         assert (tmp_path / f"{x['id']}.docx").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_installed_entry_point_help():
     exe = Path(sys.executable).with_name("docgen")
     out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120)

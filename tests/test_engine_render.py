@@ -14,7 +14,7 @@ from docgen.profile import Profile
 from docgen.render import build_document, write_outputs
 from docgen.writers.pdf import write_pdf
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
 
 CORE = ("wall-cleaning-notice", "fee-dunning-notice", "renovation-permit")
 

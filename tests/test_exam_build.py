@@ -12,11 +12,12 @@ from docgen import model as m
 from docgen.cli import app
 from docgen.errors import DataError
 from docgen.exam.api import build_exam
-from docgen.exam.bank import LETTERS, load_bank
+from docgen.exam.bank import LETTERS
+from docgen.exam.importers import load_bank
 from docgen.exam.build import build_papers, load_spec, spec_from_mapping
 from docgen.exam.layout import paper_document, plain_text
 
-from .conftest import docx_text, pdf_text, pdfcheck
+from .helpers import docx_text, pdf_text, pdfcheck
 from .test_exam_bank import AIKEN, GIFT, SHEET, write_xlsx
 
 

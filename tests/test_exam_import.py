@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 from docgen.cli import app
 from docgen.errors import DataError
 from docgen.exam.api import build_exam
-from docgen.exam.bank import LETTERS, dump_bank, load_bank
+from docgen.exam.bank import LETTERS, dump_bank
+from docgen.exam.importers import load_bank
 from docgen.exam.grade import grade, load_key, score_item
 from docgen.exam.importers import import_questions
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 
 FULL = """\
 // 物业服务综合题库（GIFT）

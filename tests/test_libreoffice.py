@@ -10,10 +10,10 @@ import pytest
 
 from docgen import preflight
 
-from .conftest import pdf_text
+from .helpers import pdf_text
 
-pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
-                                "apt-get install libreoffice-writer-nogui")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
+                                "apt-get install libreoffice-writer-nogui")]
 
 KEY_TEXT = {
     "wall-cleaning-notice": ["关于清洗外墙的通知", "翠湖花园物业服务中心"],

@@ -19,9 +19,9 @@ from docgen.render import build_document
 from docgen.script import convert_document, convert_docx, convert_runs, convert_text, normalize
 
 try:
-    from .conftest import docx_text, pdf_text, pdfcheck
+    from .helpers import docx_text, pdf_text, pdfcheck
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdfcheck
+    from helpers import docx_text, pdf_text, pdfcheck
 
 runner = CliRunner()
 

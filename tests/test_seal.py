@@ -127,6 +127,7 @@ def test_seal_box_is_42mm_and_over_the_date(sealed):
         assert img["x0"] < cx < img["x1"] and img["top"] < cy < img["bottom"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice (soffice) not installed")
 def test_seal_covers_only_the_signature_in_every_docx_through_libreoffice(sealed, tmp_path):
     import subprocess

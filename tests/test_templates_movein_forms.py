@@ -9,7 +9,7 @@ import pdfplumber
 import pytest
 from docx import Document as read_docx
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
 from docgen.api import render_one
 from docgen.errors import DataError
 from docgen.library import Library

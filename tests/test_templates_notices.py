@@ -9,8 +9,8 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
-from .conftest import render_pair as _render, sample_with as _sample
+from .helpers import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .helpers import render_pair as _render, sample_with as _sample
 
 NOTICES = ("dog-keeping-notice", "access-card-notice", "owner-card-notice", "good-news-notice",
            "festival-tips", "weather-tips", "works-completion-notice", "lost-and-found-notice",

@@ -16,9 +16,9 @@ from docgen.library import Library, load_template
 from docgen.scaffold import new_template
 
 try:
-    from .conftest import docx_text, pdf_text, pdf_text_and_cells
+    from .helpers import docx_text, pdf_text, pdf_text_and_cells
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdf_text_and_cells
+    from helpers import docx_text, pdf_text, pdf_text_and_cells
 
 runner = CliRunner()
 

@@ -15,9 +15,9 @@ from docgen.errors import DataError, TemplateError
 from docgen.scaffold import new_template
 
 try:
-    from .conftest import docx_text, pdf_text, pdfcheck
+    from .helpers import docx_text, pdf_text, pdfcheck
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdfcheck
+    from helpers import docx_text, pdf_text, pdfcheck
 
 needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
                                    "apt-get install libreoffice-writer-nogui")
@@ -154,6 +154,7 @@ def test_without_libreoffice_pdf_is_a_clear_error(word_tpl, tmp_path, monkeypatc
     assert out.suffix == ".docx" and out.is_file()
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_word_template_to_pdf_through_libreoffice(word_tpl, tmp_path):
     written = render_one("fee-letter", templates=[word_tpl.parent], use_sample=True, out=tmp_path / "letter")
@@ -238,6 +239,7 @@ def test_batch_word_pdf_needs_libreoffice(word_tpl, tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_dunning_with_a_word_letter_to_pdf(word_tpl, tmp_path):
     # The monthly ledger through the office's own Word letter; LibreOffice makes the PDFs, one run per chunk.

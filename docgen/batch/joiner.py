@@ -67,7 +67,10 @@ class PdfJoiner:
         ordered = sorted(offsets.items(), key=lambda kv: kv[1])
         bounds = {num: (off, ordered[i + 1][1] if i + 1 < len(ordered) else xref)
                   for i, (num, off) in enumerate(ordered)}
-        pages_num = int(_PAGES_REF.search(self._body(data, *bounds[root])).group(1))
+        pages_ref = _PAGES_REF.search(self._body(data, *bounds[root]))
+        if pages_ref is None:
+            raise ValueError("PDF without a page tree")
+        pages_num = int(pages_ref.group(1))
         self._offsets.extend([-1] * max(offsets))
 
         def renum(mt: re.Match) -> bytes:

@@ -9,7 +9,7 @@ a record that could not be rendered is reported by :meth:`IssueStore.failed`.
 :class:`RunStore` is the default: numbers count from 1 within the run (what a run without a
 register has always printed) and nothing is kept afterwards.  A register implements the same
 protocol over its database; its ``number()`` should return the same number when asked again
-for the same template and record key, so that ``--resume`` finds the earlier files unchanged.
+for the same template and record key, so that a resumed run finds the earlier files unchanged.
 """
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             group = str(data.get(group_field) or "") if group_field else ""
             job_name = names.take(label)
             if number_field is not None and number_pattern is not None and not data.get(number_field):
-                day = data.get("issue_date") if isinstance(data.get("issue_date"), date) else date.today()
+                given = data.get("issue_date")
+                day = given if isinstance(given, date) else date.today()
                 data = dict(data, **{number_field: p.store.number(template=tpl.id, pattern=number_pattern,
                                                                   issue_date=day, record_key=job_name)})
             job = Job(len(jobs_list), job_name, data, row.line, group)
@@ -107,11 +108,11 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             failed += 1
         else:
             rows[line] = ManifestRow(line, "ok", job.name, files_text(o.files), RESUMED if o.resumed else "")
-        amount, day = job.data.get("amount"), job.data.get("issue_date")
+        amount, issued_on = job.data.get("amount"), job.data.get("issue_date")
         tell_store(p, result, job, o, why, number=job.data.get(number_field) if number_field else None,
                    recipient=str(job.data.get("owner_name") or ""), unit=job.name,
                    amount=amount if isinstance(amount, Decimal) else None, level=None,
-                   issue_date=day if isinstance(day, date) else date.today())
+                   issue_date=issued_on if isinstance(issued_on, date) else date.today())
     ordered = [rows[k] for k in sorted(rows)]
     errors = [(r.line, r.message) for r in ordered if r.status == "error"]
     resumed = sum(1 for o in result.outcomes.values() if o.resumed)

@@ -117,7 +117,7 @@ class Unit:
     name_line: int = 0
     phone: str = ""
     charges: list[Charge] = field(default_factory=list)                # what the letter will list
-    _seen: dict[tuple[str, str], Charge] | None = field(default_factory=dict, repr=False)  # while reading
+    _seen: dict[tuple[str, str], Charge] = field(default_factory=dict, repr=False)  # while reading
     lines: list[int] = field(default_factory=list)          # every source line of this unit
     errors: dict[int, str] = field(default_factory=dict)     # line → what is wrong with it
     skipped: dict[int, str] = field(default_factory=dict)    # line → why it does not count
@@ -251,7 +251,7 @@ def read_ledger(path: str | Path, *, as_of: date, sheet: str | None = None) -> L
             ledger.rows += 1
             _take(ledger, row, cols, limit)
     for u in ledger.units.values():
-        u._seen = None       # only needed to spot duplicates; a third of the memory of a big ledger
+        u._seen = {}         # only needed to spot duplicates; a third of the memory of a big ledger
     return ledger
 
 
@@ -342,13 +342,14 @@ def fold(charges: Iterable[Charge], detail: bool = False) -> list[dict]:
     one line per month.
     """
     by_item: dict[str, list[Charge]] = {}
-    for c in charges:
-        by_item.setdefault(c.item, []).append(c)
+    for charge in charges:
+        by_item.setdefault(charge.item, []).append(charge)
     out: list[dict] = []
     for item, cs in by_item.items():
         cs.sort(key=lambda c: c.period)
         run: list[Charge] = []
-        for c in cs + [None]:  # type: ignore[list-item]
+        ends: list[Charge | None] = [*cs, None]
+        for c in ends:
             if run and (c is None or detail or c.amount != run[-1].amount
                         or _month_no(c.period) != _month_no(run[-1].period) + 1):
                 n = len(run)

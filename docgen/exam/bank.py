@@ -653,35 +653,6 @@ def resolve_bank_path(path: str | Path) -> Path:
                     expected="YAML/GIFT/Aiken/XLSX 题库文件、题库文件夹，或内置题库名 sample")
 
 
-def load_bank(path: str | Path, *, fmt: str | None = None) -> Bank:
-    """Read a bank from YAML, a folder of YAML files, or GIFT/Aiken/XLSX (by suffix or fmt)."""
-    from .importers import import_file
-    p = resolve_bank_path(path)
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".yaml", ".yml") and not f.name.startswith("."))
-        if not files:
-            raise DataError("文件夹里没有 .yaml 题库文件", file=str(p))
-        banks, problems = [], []
-        for f in files:
-            try:
-                banks.append(load_yaml_bank(f))
-            except BankError as e:
-                problems.extend(e.problems)
-            except DataError as e:
-                problems.append(e)
-        if problems:
-            raise BankError(problems)
-        bank = Bank([q for b in banks for q in b.questions], next((b.title for b in banks if b.title), ""), str(p))
-    elif (fmt or "").lower() in ("", "yaml", "yml", "json") and p.suffix.lower() in (".yaml", ".yml", ".json"):
-        bank = load_yaml_bank(p)
-    else:
-        bank = import_file(p, fmt=fmt)
-    if not bank.questions:
-        raise DataError("题库里没有题目", file=str(p))
-    check_unique(bank.questions)
-    return bank
-
-
 def _points_out(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 

@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, app, console, err, esc, fail
-from .errors import DocgenError
+from ..errors import DocgenError
+from .common import ProfileOpt, app, console, err, esc, fail
 
 exam_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                        help="培训考核：题库 → 多版本试卷、参考答案、答题卡；答卷 → 成绩与试题分析。")
@@ -24,7 +24,7 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
                strict: bool = typer.Option(False, "--strict", help="有任何一道题无法导入就报错（退出码 2），不写文件。"),
                as_json: bool = typer.Option(False, "--json", help="以 JSON 输出结果。")):
     """把 GIFT、Aiken 或 Excel 题目导入为 YAML 题库；无法导入的题逐条报告文件、行号和原因，其余照常导入（退出码 1）。"""
-    from .exam.api import import_bank
+    from ..exam.api import import_bank
     try:
         res = import_bank(source, out, fmt=fmt, tags=tag, difficulty=difficulty, strict=strict)
     except DocgenError as e:
@@ -39,12 +39,12 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
                           "descriptions": [{"line": d.line, "text": d.stem} for d in res.descriptions]},
                          ensure_ascii=False))
     else:
-        from .exam.bank import TYPE_NAMES
+        from ..exam.bank import TYPE_NAMES
         detail = "，".join(f"{TYPE_NAMES[t]} {n}" for t, n in counts.items())
         if res.problems:
             err.print(f"[yellow]导入 {len(bank.questions)} 道，{len(res.problems)} 道未导入：[/]", highlight=False)
-            for e in res.problems:
-                err.print("  " + esc(e.describe()), highlight=False, soft_wrap=True)
+            for problem in res.problems:
+                err.print("  " + esc(problem.describe()), highlight=False, soft_wrap=True)
         if res.descriptions:
             console.print(f"说明文字 {len(res.descriptions)} 段（不是题目，保存在题库的 descriptions 中，可用作大题说明）。",
                           highlight=False, markup=False)
@@ -64,7 +64,7 @@ def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件�
           profile: Optional[Path] = ProfileOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件。")):
     """按规格从题库组卷：每个版本的试卷、参考答案及评分标准、答题卡，以及全部版本的 key.json。"""
-    from .exam.api import build_exam
+    from ..exam.api import build_exam
     try:
         result = build_exam(bank, out, spec_path=spec, versions=versions, seed=seed, fmt=fmt,
                             bank_format=bank_format, profile_path=profile)
@@ -103,7 +103,7 @@ def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.
     """评分：客观题自动判分、主观题读取得分列；输出成绩表、试题分析（难度、区分度、点二列、α）、问题清单和 PDF 报告。
 
     退出码：0 全部按所填内容评分；1 有行未评分或有答案无法识别（见 problems.csv）；2 答案、答卷表或参数有错。"""
-    from .exam.api import grade_exam
+    from ..exam.api import grade_exam
     try:
         res, files = grade_exam(key, responses, out, pass_mark=pass_mark, partial=partial, sheet=sheet,
                                 title=title, profile_path=profile, missing_as_blank=missing_as_blank)
@@ -124,8 +124,8 @@ def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.
         if res.unused_columns:
             err.print("[yellow]注意：[/]答卷表中这些列不是题目，未使用：" + esc("、".join(f"「{h}」" for h in res.unused_columns)),
                       highlight=False, soft_wrap=True)
-        for e in res.errors[:20]:
-            err.print(f"[red]未评分：[/]{esc(e.describe())}", highlight=False, soft_wrap=True)
+        for problem in res.errors[:20]:
+            err.print(f"[red]未评分：[/]{esc(problem.describe())}", highlight=False, soft_wrap=True)
         if len(res.errors) > 20:
             err.print(f"……另有 {len(res.errors) - 20} 行未评分，全部见 problems.csv", highlight=False)
         bad = res.unreadable

@@ -8,13 +8,14 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
-from .errors import DataError, DocgenError
+from ..batch.spec import Format
+from ..errors import DataError, DocgenError
+from .common import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
 
-_FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
+_FORMATS: dict[str, tuple[Format, ...]] = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
 
 
-def _formats(fmt: str) -> tuple[str, ...]:
+def _formats(fmt: str) -> tuple[Format, ...]:
     if fmt not in _FORMATS:
         raise DataError(f"未知格式「{fmt}」", field="--format", expected="pdf、docx、both 或 none（只写打印文件）")
     return _FORMATS[fmt]
@@ -85,7 +86,7 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
             templates: Optional[list[Path]] = TemplatesOpt,
             as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
     """欠费台账 → 每户一份催缴通知（PDF/DOCX），可合并打印文件；manifest.csv 逐行说明处理结果。"""
-    from .api import dunning as run
+    from ..api import dunning as run
     try:
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
             report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge,
@@ -119,7 +120,7 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
           templates: Optional[list[Path]] = TemplatesOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
     """任一模板 × 数据表：每行生成一份文书，manifest.csv 逐行说明处理结果。"""
-    from .api import batch as run
+    from ..api import batch as run
     try:
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
             report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
