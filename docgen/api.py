@@ -9,13 +9,14 @@ from typing import Any
 import yaml
 
 from .errors import DataError, DocgenError
-from .library import Library, Template
+from .library.folders import Library, Template
 from .profile import load_profile
-from .readers import STDIN_NAME, DataLoader, read_document
-from .render import build_document, formats_for, output_dir, write_outputs
-from .schema import Schema
-from .script import convert_document, for_profile as script_for_profile
-from .wordtemplate import is_word_template, write_word_outputs
+from .inputs.readers import STDIN_NAME, DataLoader, read_document
+from .engine.pipeline import build_document
+from .writers import formats_for, output_dir, write_outputs
+from .library.schema import Schema
+from .engine.script import convert_document, for_profile as script_for_profile
+from .engine.word import is_word_template, write_word_outputs
 
 
 def render_one(template_id: str, *, data_path: Path | str | None = None, data: dict | None = None,

@@ -37,15 +37,17 @@ from typing import Any, Iterable, Iterator
 from . import model as m
 from .api import apply_overrides
 from .errors import DataError, DocgenError, TemplateError
-from .formatting import mask_name
+from .engine.filters import mask_name
 from .ledger import Unit, delivery_order, fold, natural_key, read_ledger
-from .library import Library, Template
+from .library.folders import Library, Template
 from .profile import Profile, load_profile
-from .readers import read_table
-from .render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
-from .script import convert_document, convert_docx, for_profile as script_for_profile
-from .typography import fontset
-from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
+from .inputs.readers import read_table
+from .engine.jinja import compiled as _compiled
+from .writers import atomic_write, output_dir, pdf_bytes, write_outputs
+from .engine.pipeline import build_document
+from .engine.script import convert_document, convert_docx, for_profile as script_for_profile
+from .writers.pdf.fonts import fontset
+from .engine.word import docxs_to_pdfs, is_word_template, render_docx, require_soffice
 from .writers.docx import DocxFonts, write_docx
 from .writers.pdf import write_pdf
 

@@ -33,7 +33,7 @@ def fail(e: DocgenError) -> None:
 
 
 def _library(templates: Optional[list[Path]]):
-    from .library import Library
+    from .library.folders import Library
     return Library(templates)
 
 

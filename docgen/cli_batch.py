@@ -24,7 +24,7 @@ def _formats(fmt: str) -> tuple[str, ...]:
 def _date(value: Optional[str], option: str):
     if value is None:
         return None
-    from .formatting import to_date
+    from .engine.filters import to_date
     try:
         return to_date(value)
     except ValueError:
@@ -34,7 +34,7 @@ def _date(value: Optional[str], option: str):
 def _amount(value: Optional[str], option: str) -> Optional[Decimal]:
     if value is None:
         return None
-    from .readers import parse_amount
+    from .inputs.readers import parse_amount
     try:
         d = parse_amount(value)
     except ValueError:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import DataError
-from .readers import Row, normalize_text, parse_amount, parse_period, read_table
+from .inputs.readers import Row, normalize_text, parse_amount, parse_period, read_table
 
 FEN = Decimal("0.01")
 

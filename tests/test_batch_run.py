@@ -19,7 +19,7 @@ from pypdf import PdfReader
 from .conftest import SHARED, docx_text, pdf_text, pdfcheck
 from docgen.batch import PdfJoiner, batch, dunning, safe_name
 from docgen.errors import DataError, DocgenError
-from docgen.typography import fontset
+from docgen.writers.pdf.fonts import fontset
 
 AS_OF = date(2026, 11, 30)
 ISSUED = date(2026, 11, 23)

@@ -296,7 +296,8 @@ def test_paper_graded_end_to_end(tmp_path, sources):
 @pytest.mark.parametrize("width_chars", range(6, 30))
 def test_answer_bracket_never_splits(width_chars):
     """（　　） holds together at every line width: no line ends with （ before its blank space."""
-    from docgen.typography import break_lines, fontset
+    from docgen.writers.pdf.linebreak import break_lines
+    from docgen.writers.pdf.fonts import fontset
     from docgen.writers.pdf import shape
     from docgen.exam.layout import ANSWER_BRACKET
     glyphs = shape([m.Text("3. 发现电梯困人时，下列做法正确的是" + ANSWER_BRACKET + "。")], fontset(), 12)

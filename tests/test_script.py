@@ -11,12 +11,12 @@ from docgen import model as m
 from docgen.api import render_one
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.formatting import cn_date, cn_date_upper, money, rmb_upper
-from docgen.library import Library
-from docgen.markup import inline_text
+from docgen.engine.filters import cn_date, cn_date_upper, money, rmb_upper
+from docgen.library.folders import Library
+from docgen.engine.markup import inline_text
 from docgen.profile import Profile
-from docgen.render import build_document
-from docgen.script import convert_document, convert_docx, convert_runs, convert_text, normalize
+from docgen.engine.pipeline import build_document
+from docgen.engine.script import convert_document, convert_docx, convert_runs, convert_text, normalize
 
 try:
     from .conftest import docx_text, pdf_text, pdfcheck

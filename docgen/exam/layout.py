@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from .. import model as m
-from ..formatting import cn_number
+from ..engine.filters import cn_number
 from .bank import BLANK, BRACKET, LETTERS
 from .build import Item, Paper, Section, fmt_points
 
@@ -404,7 +404,7 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
 
 def plain_text(doc: m.Document) -> str:
     """All text a document prints (for checks that nothing leaks)."""
-    from ..markup import inline_text
+    from ..engine.markup import inline_text
     out: list[str] = []
 
     def walk(blocks):

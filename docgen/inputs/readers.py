@@ -46,7 +46,7 @@ from typing import Any, Iterator, Literal
 import yaml
 
 from docgen.errors import DataError
-from docgen.values import float_to_decimal, parse_amount, parse_date, parse_period  # noqa: F401 - re-exported
+from .values import float_to_decimal, parse_amount, parse_date, parse_period  # noqa: F401 - re-exported
 
 __all__ = [
     "Row", "Table", "read_document", "read_table", "read_headers",

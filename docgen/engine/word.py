@@ -22,12 +22,14 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import model as m
-from .errors import DataError, TemplateError
-from .formatting import FILTERS, to_fen
-from .library import Template
-from .profile import AttrDict, Profile
-from .render import atomic_write, context, template_errors
+from .. import model as m
+from ..errors import DataError, TemplateError
+from .filters import FILTERS, to_fen
+from ..library.folders import Template
+from ..profile import AttrDict, Profile
+from ..writers import atomic_write
+from .pipeline import context
+from .jinja import template_errors
 
 SOFFICE_HINT = ("安装 LibreOffice：Debian/Ubuntu 上 apt-get install libreoffice-writer-nogui"
                 "（或 libreoffice-writer），其他系统从 libreoffice.org 安装，并确保 soffice 在 PATH 中；"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from . import model as m
-from .errors import DataError
+from .. import model as m
+from ..errors import DataError
 
 SCRIPTS: dict[str, str | None] = {"hans": None, "hant": "s2t", "tw": "s2twp", "hk": "s2hk"}
 _ALIASES = {"zh-hans": "hans", "zh-cn": "hans", "simplified": "hans", "简体": "hans",

@@ -19,11 +19,11 @@ import yaml
 from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 
-from . import model as m
-from .errors import DataError, DocgenError, TemplateError
-from .library import _KEYS, _page, load_template
-from .profile import Profile
-from .readers import DataLoader
+from .. import model as m
+from ..errors import DataError, DocgenError, TemplateError
+from .folders import _KEYS, _page, load_template
+from ..profile import Profile
+from ..inputs.readers import DataLoader
 from .schema import _CHECK_ENV, Check, Field, Schema, coerce, example_value
 
 CONTEXT_NAMES = {"org", "today", "template"}
@@ -398,8 +398,8 @@ class _Linter:
 
     # -- body
     def body_ast(self) -> tuple[Path, nodes.Template | None, Any, list[str], bool]:
-        from .render import make_env
-        from .wordtemplate import body_lines, body_source, word_env
+        from ..engine.jinja import make_env
+        from ..engine.word import body_lines, body_source, word_env
 
         body = self.folder / str(self.raw.get("body", "body.md"))
         word = body.suffix.lower() == ".docx"
@@ -539,9 +539,10 @@ class _Linter:
             self.render_markup(tpl, body, values, env)
 
     def render_markup(self, tpl, body: Path, values: dict, env) -> None:
-        from .markup import Resources, inline_text, parse
-        from .render import context, pdf_bytes
-        from .writers.docx import DocxFonts, write_docx
+        from ..engine.markup import Resources, inline_text, parse
+        from ..engine.pipeline import context
+        from ..writers import pdf_bytes
+        from ..writers.docx import DocxFonts, write_docx
 
         try:
             text = env.from_string(tpl.body()).render(context(tpl, values, self.profile))
@@ -590,7 +591,7 @@ class _Linter:
             self.add(body, None, f"试渲染 DOCX 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
 
     def render_word(self, tpl, values: dict) -> None:
-        from .wordtemplate import leftover_tags, soffice, write_word_outputs
+        from ..engine.word import leftover_tags, soffice, write_word_outputs
 
         formats = ("docx", "pdf") if self.pdf and soffice() else ("docx",)
         with tempfile.TemporaryDirectory(prefix="docgen-lint-") as tmpd:
@@ -613,7 +614,7 @@ def resolve(path: str | Path, templates: list[Path] | None = None) -> Path:
     if p.is_dir():
         return p
     if not p.exists() and "/" not in str(path) and "\\" not in str(path):
-        from .library import Library
+        from .folders import Library
         lib = Library(templates)
         if str(path) in lib.ids():
             return lib._folders[str(path)][1]
