@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -13,7 +14,7 @@ from .library.folders import Library, Template
 from .profile import load_profile
 from .inputs.readers import STDIN_NAME, DataLoader, read_document
 from .engine.pipeline import build_document
-from .writers import formats_for, output_dir, write_outputs
+from .writers import FORMATS, Format, document_bytes, formats_for, output_dir, write_outputs
 from .library.schema import Schema
 from .engine.script import convert_document, for_profile as script_for_profile
 from .engine.word import is_word_template, write_word_outputs
@@ -76,6 +77,26 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
             e.file = source
             e.args = (e.describe(),)
         raise
+
+
+def render_bytes(template_id: str, data: Mapping[str, Any], fmt: Format, *, profile_path: Path | None = None,
+                 templates: list[Path] | None = None) -> bytes:
+    """Render one document in memory (the web preview): its PDF or DOCX bytes; nothing is left on disk.
+
+    data is validated like a data file (field names, labels or aliases; DataError names the field);
+    fmt is "pdf" or "docx"; the output script is the profile's ``[output] script``."""
+    if fmt not in FORMATS:
+        raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
+    tpl = Library(templates).get(template_id)
+    profile = load_profile(profile_path)
+    script = script_for_profile(None, profile)
+    values = tpl.schema.validate(dict(data), base_dir=Path.cwd())
+    if is_word_template(tpl):   # docxtpl (and LibreOffice for PDF) work on files: a private folder, then gone
+        with tempfile.TemporaryDirectory(prefix="docgen-preview-") as tmp:
+            written = write_word_outputs(tpl, values, profile, Path(tmp) / tpl.id, (fmt,), script=script)
+            return next(p for p in written if p.suffix == "." + fmt).read_bytes()
+    doc = convert_document(build_document(tpl, values, profile, validated=True), script)
+    return dict(document_bytes(doc, (fmt,), profile))[fmt]
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
@@ -163,7 +184,7 @@ def render_samples(out: Path, *, profile_path: Path | None = None, templates: li
         task = bar.add_task("渲染示例", total=len(ids))
     try:
         for tid in ids:
-            entry = {"id": tid, "files": [], "error": None}
+            entry: dict[str, Any] = {"id": tid, "files": [], "error": None}
             try:
                 formats = "both"
                 if is_word_template(lib.get(tid)) and not shutil.which("soffice"):

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from docgen import model as m
+from docgen.model import walk
 from docgen.cli import app
 from docgen.errors import DataError
 from docgen.exam.api import build_exam
@@ -121,16 +122,9 @@ def test_no_answer_on_the_paper(built, name):
         model_text = plain_text(doc)
         for s in secrets:
             assert model_text.count(s) <= printed.count(s), s
-        for b in _walk(doc.blocks):
+        for b in walk.blocks(doc):
             if isinstance(b, m.Paragraph):
                 assert all(x.text == "" for x in b.inlines if isinstance(x, m.Blank))
-
-
-def _walk(blocks):
-    for b in blocks:
-        yield b
-        if isinstance(b, (m.KeepTogether, m.Frame)):
-            yield from _walk(b.blocks)
 
 
 def test_pdfcheck_clean(built):

@@ -1,5 +1,6 @@
 from docgen import model as m
-from docgen.engine.markup import escape, inline_text, parse, parse_inlines
+from docgen.engine.markup import escape, parse, parse_inlines
+from docgen.model.walk import inline_text
 from docgen.errors import TemplateError
 import pytest
 

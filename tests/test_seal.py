@@ -67,21 +67,13 @@ def _signature_texts(template_id: str, profile_path: Path) -> list[str]:
     """The texts of every signature block line (and party block line) of a sample, as printed."""
     from docgen import model as m
     from docgen.library.folders import Library
-    from docgen.engine.markup import inline_text
+    from docgen.model import walk
+    from docgen.model.walk import inline_text
     from docgen.profile import load_profile
     from docgen.engine.pipeline import build_document
     tpl = Library().get(template_id)
     doc = build_document(tpl, dict(tpl.sample), load_profile(profile_path), today=None)
-    out: list[str] = []
-
-    def walk(blocks):
-        for b in blocks:
-            if isinstance(b, m.Signature):
-                out.extend(inline_text(line) for line in b.lines)
-            elif isinstance(b, (m.Frame, m.KeepTogether)):
-                walk(b.blocks)
-    walk(doc.blocks)
-    return out
+    return [inline_text(line) for b in walk.blocks(doc) if isinstance(b, m.Signature) for line in b.lines]
 
 
 @pytest.fixture(scope="module")

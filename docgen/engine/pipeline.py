@@ -8,7 +8,8 @@ from .. import model as m
 from ..library.folders import Template
 from ..profile import Profile
 from .jinja import compiled, template_errors
-from .markup import Resources, inline_text, parse
+from ..model.walk import inline_text
+from .markup import Resources, parse
 
 
 def context(tpl: Template, values: dict, profile: Profile, today: date | None = None) -> dict:
@@ -32,11 +33,12 @@ def build_document(tpl: Template, data: dict, profile: Profile, *, file: str | N
     text = render_markup(tpl, values, profile, today=today, file=file, row=row)
     blocks = parse(text, Resources(base_dir=tpl.folder, seal=None if blank else profile.seal,
                                    source=str(tpl.body_path)))
-    title = tpl.title
-    for b in blocks:
-        if isinstance(b, m.Heading) and b.level == 1:
-            title = inline_text(b.inlines)
-            break
+    return make_document(blocks, tpl, profile)
+
+
+def make_document(blocks: list[m.Block], tpl: Template, profile: Profile) -> m.Document:
+    """The Document of parsed blocks: titled by its first level-1 heading (else the template's title)."""
+    title = next((inline_text(b.inlines) for b in blocks if isinstance(b, m.Heading) and b.level == 1), tpl.title)
     return m.Document(blocks=blocks, page=tpl.page, title=title, author=profile.org.get("name", ""))
 
 

@@ -39,7 +39,7 @@ IMAGE_WIDTH = "30mm"
 SEAL_WIDTH = "40mm"
 LOGO_HEIGHT = "15mm"
 _BR = '</w:t><w:br/><w:t xml:space="preserve">'
-_FONTS_DIR = Path(__file__).parent / "fonts"
+_FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"   # docgen/fonts: the bundled faces
 _SONG_NAMES = ("宋体", "SimSun", "新宋体", "NSimSun", "仿宋", "FangSong", "仿宋_GB2312", "方正小标宋简体",
                "华文宋体", "STSong", "华文仿宋", "STFangsong")
 _HEI_NAMES = ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei", "等线", "DengXian", "华文黑体", "STHeiti")

@@ -477,7 +477,7 @@ class Table(Iterator[Row]):
                             expected="每条记录都是字段映射")
             return Row(line, {h: None for h in self.headers}, False, err)
         n = len(self.headers)
-        vals = [(c.strip() or None) if c.__class__ is str else _clean_value(c) for c in cells]
+        vals: list[Any] = [(c.strip() or None) if c.__class__ is str else _clean_value(c) for c in cells]
         if len(vals) > n:
             extra = [(i, v) for i, v in enumerate(vals[n:], start=n + 1) if v is not None]
             del vals[n:]
@@ -511,7 +511,7 @@ class Table(Iterator[Row]):
         return self._csv_rows(f)
 
     def _csv_rows(self, f: io.TextIOBase) -> Iterator[RawRow]:
-        reader = csv.reader(f, delimiter=self.delimiter, quotechar='"', doublequote=True,
+        reader = csv.reader(f, delimiter=self.delimiter or ",", quotechar='"', doublequote=True,
                             skipinitialspace=False, strict=False)
         last_end = 0
         while True:
@@ -661,7 +661,7 @@ def _sniff_delimiter(sample: str, suffix: str) -> str:
     if found and found in first:
         return found
     counts = {d: first.count(d) for d in ",\t;"}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda d: counts[d])
     return best if counts[best] and counts[default] == 0 else default
 
 

@@ -71,7 +71,7 @@ def _page(spec: Any, where: str) -> m.PageSetup:
                             expected="、".join(sorted(_PAGE_KEYS)))
     try:
         if "body_size" in spec or "size" in spec:
-            page.body_size = m.size_pt(spec.get("body_size", spec.get("size")))
+            page.body_size = m.size_pt(spec.get("body_size", spec.get("size")), page.body_size) or page.body_size
         if "line_spacing" in spec:
             page.line_spacing = float(spec["line_spacing"])
         margins = spec.get("margins")
@@ -129,11 +129,11 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
 
 def search_path(extra: list[Path] | None = None) -> list[tuple[str, Path]]:
     """Template roots, lowest priority first: built-in, user folder, DOCGEN_TEMPLATES, --templates."""
-    roots = [("builtin", BUILTIN_DIR), ("user", user_dir())]
+    roots: list[tuple[str, Path]] = [("builtin", BUILTIN_DIR), ("user", user_dir())]
     for p in filter(None, os.environ.get("DOCGEN_TEMPLATES", "").split(os.pathsep)):
         roots.append(("env", Path(p).expanduser()))
-    for p in extra or []:
-        roots.append(("option", Path(p).expanduser()))
+    for extra_root in extra or []:
+        roots.append(("option", Path(extra_root).expanduser()))
     return roots
 
 

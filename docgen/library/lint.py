@@ -8,7 +8,6 @@ formats (markup errors are mapped back from the rendered text to the body line).
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import tempfile
 from dataclasses import asdict, dataclass
@@ -19,7 +18,6 @@ import yaml
 from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 
-from .. import model as m
 from ..errors import DataError, DocgenError, TemplateError
 from .folders import _KEYS, _page, load_template
 from ..profile import Profile
@@ -413,6 +411,7 @@ class _Linter:
         else:
             env = make_env()
             # includes resolve over this template's own root first, as they will once it is on the search path
+            assert isinstance(env.loader, FileSystemLoader)
             env.loader = FileSystemLoader([str(self.folder.parent), *env.loader.searchpath])
             try:
                 source = body.read_text(encoding="utf-8")
@@ -476,9 +475,10 @@ class _Linter:
             file, tree = sources[i]
             i += 1
             for inc in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-                if not isinstance(inc.template, nodes.Const) or str(inc.template.value) in seen:
+                template = getattr(inc, "template", None)
+                if not isinstance(template, nodes.Const) or str(template.value) in seen:
                     continue
-                name = str(inc.template.value)
+                name = str(template.value)
                 seen.add(name)
                 try:
                     text, filename, _ = env.loader.get_source(env, name)
@@ -512,6 +512,7 @@ class _Linter:
             var = loop.target.name
             for body_node in loop.body:
                 for ref in body_node.find_all((nodes.Getattr, nodes.Getitem)):
+                    assert isinstance(ref, (nodes.Getattr, nodes.Getitem))
                     if not (isinstance(ref.node, nodes.Name) and ref.node.name == var):
                         continue
                     attr = ref.attr if isinstance(ref, nodes.Getattr) else (
@@ -539,10 +540,9 @@ class _Linter:
             self.render_markup(tpl, body, values, env)
 
     def render_markup(self, tpl, body: Path, values: dict, env) -> None:
-        from ..engine.markup import Resources, inline_text, parse
-        from ..engine.pipeline import context
-        from ..writers import pdf_bytes
-        from ..writers.docx import DocxFonts, write_docx
+        from ..engine.markup import Resources, parse
+        from ..engine.pipeline import context, make_document
+        from ..writers import WRITERS
 
         try:
             text = env.from_string(tpl.body()).render(context(tpl, values, self.profile))
@@ -573,22 +573,16 @@ class _Linter:
                 msg = f"标记错误：{e.message}"
             self.add(body, line, msg, e.expected or "标记写法见 docs/templates.md「正文标记」", "markup")
             return
-        title = next((inline_text(b.inlines) for b in blocks if isinstance(b, m.Heading) and b.level == 1), tpl.title)
-        doc = m.Document(blocks=blocks, page=tpl.page, title=title, author=self.profile.org.get("name", ""))
+        doc = make_document(blocks, tpl, self.profile)
         pages = None
-        try:
-            _, pages = pdf_bytes(doc, self.profile)
-        except DocgenError as e:
-            self.add(body, None, f"试渲染 PDF 失败：{e.message}", e.expected or "", "render")
-        except Exception as e:  # a writer bug must still come out as a finding, not a traceback
-            self.add(body, None, f"试渲染 PDF 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
-        try:
-            fonts = DocxFonts(**self.profile.docx_fonts) if self.profile.docx_fonts else None
-            write_docx(doc, io.BytesIO(), fonts=fonts, pages_hint=pages)
-        except DocgenError as e:
-            self.add(body, None, f"试渲染 DOCX 失败：{e.message}", e.expected or "", "render")
-        except Exception as e:
-            self.add(body, None, f"试渲染 DOCX 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
+        for fmt, writer in WRITERS.items():     # every format a document can be written in, as render does
+            try:
+                _, pages = writer(doc, self.profile, pages)
+            except DocgenError as e:
+                self.add(body, None, f"试渲染 {fmt.upper()} 失败：{e.message}", e.expected or "", "render")
+            except Exception as e:  # a writer bug must still come out as a finding, not a traceback
+                self.add(body, None, f"试渲染 {fmt.upper()} 失败：{type(e).__name__}: {e}",
+                         "请把模板和这条信息报告给维护者", "render")
 
     def render_word(self, tpl, values: dict) -> None:
         from ..engine.word import leftover_tags, soffice, write_word_outputs
@@ -630,7 +624,7 @@ def lint_template(path: str | Path, *, profile: Profile | None = None, render: b
         values = linter.check_sample()
         body, ast, env, _, word = linter.body_ast() if (folder / str(linter.raw.get("body", "body.md"))).is_file() \
             else (None, None, None, [], False)
-        if ast is not None:
+        if ast is not None and body is not None:
             blanks = linter.check_names(body, ast, env, word)
             if render and not linter.blocking:
                 linter.test_render(body, values, word, blanks, env)

@@ -5,7 +5,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Literal, get_args
+from typing import Callable, Iterable, Iterator, Literal, Protocol, get_args
 
 from .. import model as m
 from ..errors import DataError, OutputError
@@ -28,7 +28,7 @@ def output_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, writer) -> None:
+def atomic_write(path: Path, writer: Callable[[str], object]) -> None:
     """Write via a temporary file in the same folder, then rename: never a half-written file."""
     output_dir(path.parent)
     try:
@@ -58,20 +58,53 @@ def pdf_bytes(doc: m.Document, profile: Profile) -> tuple[bytes, int]:
     return buf.getvalue(), (counts[0] if counts else 1)
 
 
-def write_outputs(doc: m.Document, base: Path, formats: tuple[str, ...], profile: Profile) -> list[Path]:
+def docx_fonts(profile: Profile) -> DocxFonts | None:
+    """The font names the profile's [docx] table writes into DOCX files (None: the defaults)."""
+    return DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
+
+
+class Writer(Protocol):
+    """Draws a document in one format: (doc, profile, page count if known) → (bytes, page count if known)."""
+
+    def __call__(self, doc: m.Document, profile: Profile, pages: int | None) -> tuple[bytes, int | None]: ...
+
+
+def _pdf(doc: m.Document, profile: Profile, pages: int | None) -> tuple[bytes, int | None]:
+    return pdf_bytes(doc, profile)
+
+
+def _docx(doc: m.Document, profile: Profile, pages: int | None) -> tuple[bytes, int | None]:
+    buf = io.BytesIO()
+    write_docx(doc, buf, fonts=docx_fonts(profile), pages_hint=pages)
+    return buf.getvalue(), pages
+
+
+# Format name → writer, in the order they run: the PDF first, because its page count decides whether the DOCX
+# prints 第 X 页 共 Y 页 (Word counts pages only when the file is opened).
+WRITERS: dict[Format, Writer] = {"pdf": _pdf, "docx": _docx}
+
+
+def document_bytes(doc: m.Document, formats: Iterable[str], profile: Profile) -> Iterator[tuple[Format, bytes]]:
+    """The document in each format asked for, in the writers' order, each as soon as it is drawn."""
+    wanted = set(formats)
+    unknown = wanted - set(WRITERS)
+    if unknown:
+        raise DataError(f"未知格式「{'、'.join(sorted(unknown))}」", field="format", expected="pdf 或 docx")
+    pages = None
+    if "pdf" not in wanted and "docx" in wanted and doc.page.page_numbers == "auto":
+        _, pages = pdf_bytes(doc, profile)
+    for fmt, writer in WRITERS.items():
+        if fmt in wanted:
+            data, pages = writer(doc, profile, pages)
+            yield fmt, data
+
+
+def write_outputs(doc: m.Document, base: Path, formats: Iterable[str], profile: Profile) -> list[Path]:
     """Write the document in each format to base.<ext> atomically; returns the paths written."""
     written: list[Path] = []
-    pages = None
-    if "pdf" in formats or doc.page.page_numbers == "auto":
-        data, pages = pdf_bytes(doc, profile)
-        if "pdf" in formats:
-            target = base.with_suffix(".pdf")
-            atomic_write(target, lambda tmp: Path(tmp).write_bytes(data))
-            written.append(target)
-    if "docx" in formats:
-        target = base.with_suffix(".docx")
-        fonts = DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
-        atomic_write(target, lambda tmp: write_docx(doc, tmp, fonts=fonts, pages_hint=pages))
+    for fmt, data in document_bytes(doc, formats, profile):
+        target = base.with_suffix("." + fmt)
+        atomic_write(target, lambda tmp: Path(tmp).write_bytes(data))
         written.append(target)
     return written
 
@@ -84,6 +117,6 @@ def formats_for(out: Path | None, fmt: str | None) -> tuple[str, ...]:
         if fmt not in FORMATS:
             raise DataError(f"未知格式「{fmt}」", field="--format", expected="pdf、docx 或 both")
         return (fmt,)
-    if out is not None and out.suffix.lower() in (".pdf", ".docx"):
+    if out is not None and out.suffix.lower()[1:] in WRITERS:
         return (out.suffix.lower()[1:],)
     return FORMATS

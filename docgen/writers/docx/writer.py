@@ -15,10 +15,11 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 
 from ... import model as m
+from ...model import style as house, walk
 from . import oxml
-from ..pdf.linebreak import NO_END, NO_START, RANGE_DASHES, column_count
+from ..pdf.linebreak import NO_END, NO_START, RANGE_DASHES
 from ..pdf.fonts import fontset
-from ..pdf import table_widths
+from ..pdf import shape, table_widths
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -104,7 +105,7 @@ class _Writer:
         self.d.core_properties.title = self.model.title
         self.d.core_properties.author = self.model.author or "docgen"
         # Drop the compatibility "snap to grid" surprises: no document grid.
-        numbers = p.page_numbers == "always" or (p.page_numbers == "auto" and (self.pages_hint or 1) > 1)
+        numbers = house.numbered(p, self.pages_hint or 1)
         if numbers:
             self._footer(sec)
         if p.seal_line:
@@ -182,7 +183,7 @@ class _Writer:
             if tag in ("begin", "separate", "end"):
                 oxml.field_char(run, tag)
             elif tag == "instr":
-                oxml.instr_text(run, text)
+                oxml.instr_text(run, text or "")
             else:
                 run.text = text
 
@@ -278,12 +279,9 @@ class _Writer:
             self.paragraph(c, b.inlines, b.size, b.align, b.indent, b.bold or b.hei, b.space_before,
                            b.space_after, keep_next or b.keep_with_next, b.right_indent)
         elif isinstance(b, m.Heading):
-            if b.level == 1:
-                size = b.size or 22.0
-                self.paragraph(c, b.inlines, size, b.align or "center", 0, True, 0,
-                               self.size * self.page.line_spacing * 0.6, True, leading=size * 1.45)
-            else:
-                self.paragraph(c, b.inlines, b.size, b.align or "left", 2.0, b.level <= 3, keep_next=True)
+            hs = house.heading(b, self.page)
+            self.paragraph(c, b.inlines, hs.size, hs.align, hs.indent, hs.bold, 0, hs.space_after, True,
+                           leading=hs.leading)
         elif isinstance(b, m.ListBlock):
             for i, item in enumerate(b.items):
                 label = f"{b.start + i}. " if b.ordered else "• "
@@ -371,7 +369,7 @@ class _Writer:
         pf.line_spacing = Pt(6)
 
     def table(self, c, t: m.Table):
-        size = t.size or (12.0 if self.size >= 14 else self.size)
+        size = house.table_size(t, self.page)
         nrows, ncols = len(t.rows), len(t.widths)
         table = c.add_table(rows=nrows, cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -440,7 +438,8 @@ class _Writer:
 
     def columns(self, c, b: m.Columns):
         avail = self.page.width - self.page.left - self.page.right - b.indent * self.size
-        n = b.n or column_count([fontset().measure(m_text(i), self.size) for i in b.items], avail, self.size)
+        fonts, size = fontset(), self.size
+        n = house.option_columns(b, avail, size, lambda inl: sum(g.width for g in shape(inl, fonts, size)))
         rows = [b.items[i:i + n] for i in range(0, len(b.items), n)]
         table = c.add_table(rows=max(1, len(rows)), cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.RIGHT
@@ -458,7 +457,7 @@ class _Writer:
                     pf = para.paragraph_format
                     pf.left_indent, pf.first_line_indent = slot, -slot
                     pf.tab_stops.add_tab_stop(slot)
-                    self._run(para, m_text(item[:1]).strip() + "\t")
+                    self._run(para, walk.inline_text(item[:1]).strip() + "\t")
                     item = item[1:]
                 self.inlines(para, item)
 
@@ -466,7 +465,7 @@ class _Writer:
         from ..pdf.flowables import SEAL_D, seal_centre_x, seal_layout
         right = b.right_chars
         leading = self.size * self.page.line_spacing
-        date_w = _em_width(m_text(b.lines[-1])) if b.lines else 0.0
+        date_w = _em_width(walk.inline_text(b.lines[-1])) if b.lines else 0.0
         seal = bool(b.seal)
         top, height, centre = seal_layout(len(b.lines), self.size, leading, seal)
         if not b.lines:
@@ -484,7 +483,7 @@ class _Writer:
             if i == len(b.lines) - 1:
                 para = self.paragraph(c, line, align="right", indent=0, right=right)
             else:
-                own = _em_width(m_text(line))
+                own = _em_width(walk.inline_text(line))
                 extra = max(0.0, right + (date_w - own) / 2)
                 para = self.paragraph(c, line, align="right", indent=0, right=extra, keep_next=True)
             paras.append(para)
@@ -492,7 +491,7 @@ class _Writer:
         rest = height - top - leading * len(paras)
         if rest > 0.5:
             paras[-1].paragraph_format.space_after = _pt(rest)
-        if seal:
+        if b.seal:
             x = seal_centre_x(self._avail(), date_w * self.size, self.size, right) - SEAL_D / 2
             # Anchored to the organisation line's paragraph, so it moves with the block, never with the page.
             oxml.anchor_seal(paras[0], b.seal, x, centre - SEAL_D / 2 - top)
@@ -543,10 +542,6 @@ def _em_width(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2e7f else 0.5 for ch in text)
 
 
-def m_text(inlines: list[m.Inline]) -> str:
-    """Plain text of inlines (used for width estimates)."""
-    from ...engine.markup import inline_text
-    return inline_text(inlines)
 
 
 def write_docx(doc: m.Document, out: str | Path | io.BytesIO, *, fonts: DocxFonts | None = None,

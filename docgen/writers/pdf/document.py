@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfgen import canvas as rl_canvas
@@ -12,12 +13,13 @@ from reportlab.platypus import Image as RLImage
 from reportlab.platypus.doctemplate import LayoutError
 
 from ... import model as m
+from ...model import style as house
 from ...errors import DataError
 from . import rl_patches
 from .flowables import (CutLineFlowable, QRFlowable, SectionMark, SignatureBlock, TextBlock, draw_line,
                         shape)
 from .fonts import FontSet, fontset
-from .linebreak import Glyph, Line, column_count, fit_columns, longest_unit
+from .linebreak import Glyph, Line, fit_columns, longest_unit
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
@@ -51,7 +53,7 @@ class _NumberedCanvas(rl_canvas.Canvas):
                 self.__dict__.update(state)
                 sec = state.get("_dg_section")
                 page = sec[1] if sec else m.PageSetup()
-                if page.page_numbers == "always" or (page.page_numbers == "auto" and total > 1):
+                if house.numbered(page, total):
                     self._footer(no, total, page)
                 if getattr(page, "seal_line", False):
                     self._seal_line(page)
@@ -149,14 +151,8 @@ class _Builder:
             f.keepWithNext = b.keep_with_next
             return [f]
         if isinstance(b, m.Heading):
-            if b.level == 1:
-                size = b.size or 22.0
-                f = self.para(b.inlines, size, b.align or "center", 0, True, 0, self.leading * 0.6,
-                              leading=size * 1.45)
-            else:
-                size = b.size or self.size
-                f = self.para(b.inlines, size, b.align or "left", 2.0 if b.level <= 3 else 2.0,
-                              b.level <= 3)
+            hs = house.heading(b, self.page)
+            f = self.para(b.inlines, hs.size, hs.align, hs.indent, hs.bold, 0, hs.space_after, leading=hs.leading)
             f.keepWithNext = True
             return [f]
         if isinstance(b, m.ListBlock):
@@ -209,7 +205,7 @@ class _Builder:
         raise TypeError(f"PDF writer cannot draw {type(b).__name__}")
 
     def table(self, t: m.Table, width: float) -> Table:
-        size = t.size or (12.0 if self.size >= 14 else self.size)
+        size = house.table_size(t, self.page)
         leading = size * 1.4
         pad = size * 0.35
         col_w = table_widths(t, width, self.fonts, size)
@@ -217,7 +213,9 @@ class _Builder:
         # in continuation rows, which can break across pages (ReportLab cannot split inside a row).
         page = self.page
         most = max(leading, (page.height - page.top - page.bottom) / 3 - 2 * pad)
-        data, style, heights = [], [], []
+        data: list[list[Any]] = []
+        style: list[tuple[Any, ...]] = []
+        heights: list[float | None] = []
         for ri, row in enumerate(t.rows):
             cells = []
             for ci, cell in enumerate(row):
@@ -254,8 +252,7 @@ class _Builder:
                     need = max((f.wrap(f._span_w, 1e6)[1] + 2 * pad for ci, f in enumerate(part)
                                 if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
                     heights[-1] = want if need <= want else None
-        heights = heights if any(h is not None for h in heights) else None
-        tbl = self.grid(data, colWidths=col_w, rowHeights=heights, repeatRows=t.header_rows,
+        tbl = self.grid(data, colWidths=col_w, rowHeights=heights if any(h is not None for h in heights) else None, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
         style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]      # before the cells' own (.top)
         style += [("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
@@ -270,7 +267,7 @@ class _Builder:
     def _labelled(self, item: list[m.Inline], b: m.Columns) -> "_Hanging":
         """An item's glyphs with its label padded to the label slot; wrapped lines hang at the slot."""
         slot = b.label_chars() * self.size
-        label = shape([m.Text(_label_text(item))], self.fonts, self.size)
+        label = shape([m.Text(house.label_text(item))], self.fonts, self.size)
         pad = Glyph("", max(0.0, slot - sum(g.width for g in label)), None, kind="pad")
         out = _Hanging(list(label) + [pad] + list(shape(item[1:], self.fonts, self.size)))
         out.hanging = slot
@@ -281,9 +278,7 @@ class _Builder:
         items = [self._labelled(i, b) if b.hanging and i else shape(i, self.fonts, size) for i in b.items]
         indent = b.indent * size
         room = width - indent
-        n = b.n
-        if not n:
-            n = column_count([sum(g.width for g in it) for it in items], room, size)
+        n = house.option_columns(b, room, size, lambda inl: sum(g.width for g in shape(inl, self.fonts, size)))
         rows = [items[i:i + n] for i in range(0, len(items), n)]
         data = [[TextBlock(g, size, self.leading, "left", 0.0, hang=False) for g in r] + [""] * (n - len(r))
                 for r in rows]
@@ -297,11 +292,6 @@ class _Builder:
 class _Hanging(list):
     """Glyphs of a labelled item (A. text) and the indent its wrapped lines hang at."""
     hanging = 0.0
-
-
-def _label_text(item: list[m.Inline]) -> str:
-    """The label run of a hanging item, without its trailing space."""
-    return item[0].text.strip() if isinstance(item[0], m.Text) else ""
 
 
 def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[float]:
@@ -326,7 +316,7 @@ def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[
 
 def _own_row(row: list[m.Cell]) -> bool:
     """True when no cell of the row takes part in a row span (such a row can be cut into several)."""
-    covered = set()
+    covered: set[int] = set()
     for ci, cell in enumerate(row):
         if not cell.merged:
             if cell.rowspan > 1:
@@ -372,7 +362,8 @@ def write_pdf(docs: m.Document | list[m.Document], out: str | Path | io.BytesIO,
         docs = [docs]
     fonts = fonts or fontset()
     first = docs[0]
-    templates, names = [], {}
+    templates: list[PageTemplate] = []
+    names: dict[tuple[float, ...], str] = {}
     story: list[Flowable] = []
     for i, d in enumerate(docs):
         key = (d.page.width, d.page.height, d.page.top, d.page.bottom, d.page.left, d.page.right)

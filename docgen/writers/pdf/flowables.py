@@ -1,6 +1,8 @@
 """PDF flowables: shaped text, line drawing, text blocks, the signature and seal, cut lines, QR codes."""
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -21,6 +23,7 @@ class _Shaped(list):
     """Glyphs of one run of text, shared by every block that shows the same text (never modified);
     ``lines`` keeps its line breaks per (width, first indent, size)."""
     __slots__ = ("lines",)
+    lines: dict[tuple[float, float, float], Any]
 
 
 _SHAPED_MAX = 2048   # texts kept per font set; letters of one batch repeat most of theirs

@@ -29,8 +29,9 @@ class Face:
         """Whether this face has a glyph for code point cp."""
         if self.ranges is None:
             self._load_ranges()
+        ranges = self.ranges or []
         i = bisect.bisect_right(self._starts, cp) - 1
-        return i >= 0 and self.ranges[i][0] <= cp <= self.ranges[i][1]
+        return i >= 0 and ranges[i][0] <= cp <= ranges[i][1]
 
     def _load_ranges(self):
         font = self.font()
@@ -167,9 +168,10 @@ def fontset(user: dict | None = None) -> FontSet:
         if key not in _USER:
             base = _DEFAULT
 
-            def pick(name: str, default: Face) -> Face:
+            def pick(name: str, default: Face | None) -> Face:
                 value = user.get(name)
                 if not value:
+                    assert default is not None, name   # fallbacks are picked only when given
                     return default
                 path = Path(str(value)).expanduser()
                 if not path.is_file():

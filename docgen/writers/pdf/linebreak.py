@@ -80,12 +80,6 @@ def longest_unit(glyphs: list[Glyph]) -> float:
                default=0.0)
 
 
-def column_count(widths: list[float], room: float, size: float) -> int:
-    """How many short items (exam options) go to a line of width room: 4, 2 or 1, in both writers."""
-    widest = max(widths, default=0.0)
-    return 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
-
-
 @dataclass
 class Glyph:
     """One drawable piece: a character, or a fixed-width object (blank, checkbox)."""

@@ -94,6 +94,8 @@ PATCHES = (
     (pdfdoc.PDFStreamFilterZCompress, "encode", _deflate),
     (rl_config, "useA85", 0),
 )
+# What was there before install(), captured when this module is first imported (tests compare against these).
+ORIGINALS = {(owner, name): getattr(owner, name) for owner, name, _ in PATCHES}
 _installed = False
 
 
