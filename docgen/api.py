@@ -12,7 +12,7 @@ import yaml
 from .errors import DataError, DocgenError
 from .library.folders import Library, Template
 from .profile import load_profile
-from .inputs.readers import STDIN_NAME, DataLoader, read_document
+from .inputs.documents import STDIN_NAME, DataLoader, read_document
 from .engine.pipeline import build_document
 from .writers import FORMATS, Format, document_bytes, formats_for, output_dir, write_outputs
 from .library.schema import Schema

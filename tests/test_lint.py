@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from docgen.cli import app
-from docgen.library.lint import lint_template, source_line
+from docgen.library.lint import lint_template
+from docgen.library.sources import source_line
 from docgen.library.scaffold import new_template
 from docgen.engine.word import body_lines
 

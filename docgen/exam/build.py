@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..engine.filters import cn_number
-from ..inputs.readers import read_document
+from ..inputs.documents import read_document
 from .bank import (BUILTIN_DIR, DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text,
                    parse_difficulty, parse_points, parse_type)
 

@@ -11,7 +11,7 @@ import yaml
 
 from .. import model as m
 from ..errors import TemplateError
-from ..inputs.readers import DataLoader
+from ..inputs.documents import DataLoader
 from .schema import Schema
 
 BUILTIN_DIR = Path(str(resources.files("docgen") / "templates"))
