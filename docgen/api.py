@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
+from .engine.pipeline import build_document
+from .engine.script import convert_document, for_profile as script_for_profile
+from .engine.word import is_word_template, write_word_outputs
 from .errors import DataError, DocgenError
-from .library import Library
+from .inputs.documents import STDIN_NAME, read_document
+from .library.folders import Library
 from .overrides import apply_overrides, parse_sets  # noqa: F401 - part of the api
 from .profile import load_profile
-from .readers import STDIN_NAME, read_document
-from .render import build_document, formats_for, output_dir, write_outputs
-from .script import convert_document, for_profile as script_for_profile
-from .wordtemplate import is_word_template, write_word_outputs
+from .writers import FORMATS, Format, document_bytes, formats_for, output_dir, write_outputs
 
 if TYPE_CHECKING:    # the batch engine loads only when a batch runs
     from .batch import Report
-    from .batch.spec import Format
     from .batch.store import IssueStore, ProgressFn
 
 
@@ -80,6 +81,26 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
             e.file = source
             e.args = (e.describe(),)
         raise
+
+
+def render_bytes(template_id: str, data: Mapping[str, Any], fmt: Format, *, profile_path: Path | None = None,
+                 templates: list[Path] | None = None) -> bytes:
+    """Render one document in memory (the web preview): its PDF or DOCX bytes; nothing is left on disk.
+
+    data is validated like a data file (field names, labels or aliases; DataError names the field);
+    fmt is "pdf" or "docx"; the output script is the profile's ``[output] script``."""
+    if fmt not in FORMATS:
+        raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
+    tpl = Library(templates).get(template_id)
+    profile = load_profile(profile_path)
+    script = script_for_profile(None, profile)
+    values = tpl.schema.validate(dict(data), base_dir=Path.cwd())
+    if is_word_template(tpl):   # docxtpl (and LibreOffice for PDF) work on files: a private folder, then gone
+        with tempfile.TemporaryDirectory(prefix="docgen-preview-") as tmp:
+            written = write_word_outputs(tpl, values, profile, Path(tmp) / tpl.id, (fmt,), script=script)
+            return next(p for p in written if p.suffix == "." + fmt).read_bytes()
+    doc = convert_document(build_document(tpl, values, profile, validated=True), script)
+    return dict(document_bytes(doc, (fmt,), profile))[fmt]
 
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,

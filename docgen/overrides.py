@@ -6,9 +6,9 @@ from typing import Any
 import yaml
 
 from .errors import DataError
-from .library import Template
-from .readers import DataLoader
-from .schema import Schema
+from .inputs.documents import DataLoader
+from .library.folders import Template
+from .library.schema import Schema
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:

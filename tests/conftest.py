@@ -8,13 +8,12 @@ import pytest
 def isolated_home(tmp_path_factory, monkeypatch):
     """HOME, XDG_CONFIG_HOME and the user template folder point at an empty temporary folder, so no test
     reads (or writes) the developer's own ~/.config/docgen/templates."""
-    from docgen import library, scaffold
+    from docgen.library.folders import user_dir
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    user = home / ".config" / "docgen" / "templates"
-    monkeypatch.setattr(library, "USER_DIR", user)
-    monkeypatch.setattr(scaffold, "USER_DIR", user)
+    monkeypatch.delenv("DOCGEN_TEMPLATES", raising=False)
+    assert user_dir() == home / ".config" / "docgen" / "templates"   # read from the environment at call time
     return home
 
 

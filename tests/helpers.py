@@ -80,7 +80,7 @@ def render_pair(out: Path, tid: str, data: dict | None = None, name: str | None 
 
 def sample_with(tid: str, **changes) -> dict:
     """A template's sample data with some fields changed."""
-    from docgen.library import Library
+    from docgen.library.folders import Library
     data = dict(Library().get(tid).sample)
     data.update(changes)
     return data

@@ -20,7 +20,7 @@ from .helpers import SHARED, docx_text, pdf_text, pdfcheck
 from docgen.batch import PdfJoiner, batch, safe_name
 from docgen.dunning import dunning
 from docgen.errors import DataError, DocgenError
-from docgen.typography import fontset
+from docgen.writers.pdf.fonts import fontset
 
 AS_OF = date(2026, 11, 30)
 ISSUED = date(2026, 11, 23)

@@ -9,7 +9,7 @@ import pytest
 from docgen import api
 from docgen.batch.store import Issued, Progress, RunStore, format_number, number_period
 from docgen.errors import DataError
-from docgen.library import Library
+from docgen.library.folders import Library
 
 from .helpers import pdf_text
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from docgen.library import Library
+from docgen.library.folders import Library
 
 from .helpers import docx_text, pdf_text
 from .test_seal import make_seal
@@ -60,7 +60,7 @@ def test_form_renders_blank_in_both_formats(blanks, tid):
 
 def test_blank_pad_prints_no_date_of_today(blanks):
     import datetime
-    from docgen.formatting import cn_date
+    from docgen.engine.filters import cn_date
     today = cn_date(datetime.date.today())
     for tid, files in blanks.items():
         for f in files:

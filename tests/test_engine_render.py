@@ -9,9 +9,10 @@ from docx.oxml.ns import qn
 
 from docgen import model as m
 from docgen.api import render_one
-from docgen.library import Library
+from docgen.library.folders import Library
 from docgen.profile import Profile
-from docgen.render import build_document, write_outputs
+from docgen.engine.pipeline import build_document
+from docgen.writers import write_outputs
 from docgen.writers.pdf import write_pdf
 
 from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
@@ -166,7 +167,7 @@ def test_table_cell_longer_than_a_page_continues_in_rows():
 
 
 def test_complaint_with_a_very_long_content_prints_on_several_pages(tmp_path):
-    from docgen.library import Library
+    from docgen.library.folders import Library
     tpl = Library().get("complaint-record")
     content = "".join(f"第{i}句：业主反映楼上住户夜间噪音扰民，多次沟通无果。" for i in range(1, 121))
     doc = build_document(tpl, dict(tpl.sample, content=content), Profile())
@@ -192,7 +193,7 @@ def test_template_checks_name_the_field_and_values(tmp_path):
     # in one render and as one row of a batch (the other rows still render).
     from docgen.batch import batch
     from docgen.errors import DataError
-    from docgen.library import Library
+    from docgen.library.folders import Library
     tpl = Library().get("water-outage-notice")
     base = dict(tpl.sample)
     with pytest.raises(DataError) as e:

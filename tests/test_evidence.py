@@ -147,7 +147,7 @@ def test_stub_never_starts_a_sheet_alone(receipts, tid):
 @pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed")
 def test_receipt_cells_in_docx_through_libreoffice(receipts, tmp_path):
-    from docgen.wordtemplate import soffice_env
+    from docgen.engine.word import soffice_env
     lo = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(lo), *(str(receipts[t][1]) for t in RECEIPTS)],

@@ -81,7 +81,7 @@ def _line_texts(pdf_path, left: float = SEAL_MARGIN - 2) -> list[str]:
 
 
 def _lo_convert(tmp_path, *docx):
-    from docgen.wordtemplate import soffice_env
+    from docgen.engine.word import soffice_env
     lo = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(lo), *map(str, docx)],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from docgen import preflight
-from docgen.typography import fontset
+from docgen.writers.pdf.fonts import fontset
 
 from .helpers import shared_pdfcheck
 

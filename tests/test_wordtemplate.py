@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from docx import Document as DocxDocument
 
-from docgen import wordtemplate
+from docgen.engine import word as wordtemplate
 from docgen.api import render_one
 from docgen.errors import DataError, TemplateError
-from docgen.scaffold import new_template
+from docgen.library.scaffold import new_template
 
 try:
     from .helpers import docx_text, pdf_text, pdfcheck
@@ -190,7 +190,7 @@ def test_docx_import_declares_the_tags_it_finds(tmp_path):
     assert re.search(r"(?m)^  rows:.*\n    type: list\n.*\n.*\n    fields:\n      name: \{type: any.*\n"
                      r"      amount: \{type: money", yml), yml
     assert "org:" not in yml
-    from docgen.lint import lint_template
+    from docgen.library.lint import lint_template
     assert [p.describe() for p in lint_template(folder, pdf=False)] == []
     out, = render_one("meter-notice", templates=[folder.parent], use_sample=True, out=tmp_path / "m.docx")
     text = docx_text(out)

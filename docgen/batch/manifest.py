@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-from ..render import atomic_write
+from ..writers import atomic_write
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("line", "status", "unit", "output", "message", "amount")

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import DataError
-from ..library import Template
+from ..engine.script import for_profile as script_for_profile
+from ..engine.word import is_word_template, require_soffice
+from ..inputs.values import parse_amount, parse_date
+from ..library.folders import Template
 from ..overrides import apply_overrides
 from ..profile import Profile, load_profile
-from ..script import for_profile as script_for_profile
-from ..values import parse_amount, parse_date
-from ..wordtemplate import is_word_template, require_soffice
 from .manifest import MANIFEST, ManifestRow, Report, write_manifest
 from .printfile import print_names
 from .spec import Format, Job, Options, Outcome, RunResult, WorkerSpec

@@ -6,7 +6,7 @@ import time
 from typing import Iterable
 from uuid import uuid4
 
-from ..render import output_dir
+from ..writers import output_dir
 from .pool import WorkerLost, Workers, start_workers, stop_workers, worker_count
 from .printfile import PrintFiles
 from .spec import Chunk, Job, Options, Outcome, Part, RunResult, WorkerSpec

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from ..writers import Format
 from .store import ProgressFn
-
-Format = Literal["pdf", "docx"]
 
 
 @dataclass(frozen=True)

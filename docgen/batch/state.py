@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..library import Template
+from ..library.folders import Template
 from ..profile import Profile
 
 STATE = ".docgen-batch-state.jsonl"

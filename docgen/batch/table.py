@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, DocgenError
-from ..library import Library
+from ..inputs.readers import read_table
+from ..library.folders import Library
 from ..overrides import apply_overrides
-from ..readers import read_table
 from .manifest import ManifestRow, Report, files_text
 from .naming import Names, natural_key
 from .prepare import RESUMED, finish, outcome, prepare, tell_store

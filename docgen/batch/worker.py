@@ -6,19 +6,21 @@ import shutil
 import signal
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .. import model as m
 from ..errors import DocgenError
-from ..library import Library, Template
+from ..engine.jinja import compiled
+from ..engine.pipeline import build_document
+from ..engine.script import convert_document, convert_docx
+from ..engine.word import docxs_to_pdfs, is_word_template, render_docx
+from ..library.folders import Library, Template
 from ..profile import Profile, load_profile
-from ..render import _compiled, atomic_write, build_document, pdf_bytes
-from ..script import convert_document, convert_docx
-from ..typography import fontset
-from ..wordtemplate import docxs_to_pdfs, is_word_template, render_docx
-from ..writers.docx import DocxFonts, write_docx
+from ..writers import atomic_write, pdf_bytes, write_outputs
 from ..writers.pdf import write_pdf
+from ..writers.pdf.fonts import FontSet, fontset
 from .spec import Chunk, Job, Outcome, Part, WorkerSpec
 
 
@@ -28,8 +30,7 @@ class WorkerState:
     spec: WorkerSpec
     tpl: Template
     profile: Profile
-    fonts: Any
-    docx_fonts: DocxFonts | None
+    fonts: FontSet
     word: bool
 
 
@@ -49,9 +50,8 @@ def setup(spec: WorkerSpec) -> WorkerState:
         face.font()
     word = is_word_template(tpl)
     if not word:
-        _compiled(tpl)
-    docx_fonts = DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
-    _state = WorkerState(spec, tpl, profile, fonts, docx_fonts, word)
+        compiled(tpl)
+    _state = WorkerState(spec, tpl, profile, fonts, word)
     return _state
 
 
@@ -73,22 +73,10 @@ def init_worker(spec: WorkerSpec, pids: Any = None) -> None:
     setup(spec)
 
 
-def _write_files(st: WorkerState, doc: m.Document, name: str) -> tuple[list[str], int]:
-    base = st.spec.out / name
-    formats = st.spec.formats
-    files: list[str] = []
-    pages = 0
-    if "pdf" in formats or ("docx" in formats and doc.page.page_numbers == "auto"):
-        data, pages = pdf_bytes(doc, st.profile)
-        if "pdf" in formats:
-            target = base.with_suffix(".pdf")
-            atomic_write(target, lambda tmp: Path(tmp).write_bytes(data))
-            files.append(target.name)
-    if "docx" in formats:
-        target = base.with_suffix(".docx")
-        atomic_write(target, lambda tmp: write_docx(doc, tmp, fonts=st.docx_fonts, pages_hint=pages or None))
-        files.append(target.name)
-    return files, pages
+
+
+def _copy(src: Path, tmp: str) -> None:
+    shutil.copyfile(src, tmp)
 
 
 def failure(e: Exception) -> str:
@@ -127,11 +115,12 @@ def _render_word_chunk(st: WorkerState, jobs: list[Job]) -> list[Outcome]:
                 made = []
         for n, (job, docx) in enumerate(made):
             base = spec.out / job.name
-            files = []
-            for fmt, src in (("pdf", pdfs[n] if pdfs else None), ("docx", docx)):
+            files: list[str] = []
+            made_by_format: dict[str, Path | None] = {"pdf": pdfs[n] if pdfs else None, "docx": docx}
+            for fmt, src in made_by_format.items():
                 if fmt in spec.formats and src is not None:
                     target = base.with_suffix("." + fmt)
-                    atomic_write(target, lambda t, src=src: shutil.copyfile(src, t))
+                    atomic_write(target, partial(_copy, src))
                     files.append(target.name)
             outcomes.append(Outcome(job.index, True, files, 0))
     return outcomes
@@ -152,8 +141,8 @@ def render_chunk(chunk: Chunk) -> tuple[int, list[Outcome], Part | None]:
             if job.skip_files:
                 outcomes.append(Outcome(job.index, True, [], 0, "", resumed=True))
             else:
-                files, pages = _write_files(st, doc, job.name)
-                outcomes.append(Outcome(job.index, True, files, pages))
+                files = write_outputs(doc, spec.out / job.name, spec.formats, st.profile)
+                outcomes.append(Outcome(job.index, True, [f.name for f in files]))
             docs.append(doc)
         except Exception as e:  # noqa: BLE001 - one bad letter must not stop ten thousand
             outcomes.append(Outcome(job.index, False, message=failure(e)))

@@ -22,7 +22,7 @@ def new(template_id: str = typer.Argument(..., help="新模板的 id（字母、
                                             "~/.config/docgen/templates，docgen list 能直接找到）。"),
         templates: Optional[list[Path]] = TemplatesOpt):
     """新建模板文件夹：带注释的 template.yaml、正文和示例数据。"""
-    from ..scaffold import new_template
+    from ..library.scaffold import new_template
     try:
         folder = new_template(template_id, dest=dest, from_id=from_id, category=category, title=title, word=word,
                               docx=docx, templates=templates)
@@ -44,7 +44,7 @@ def lint(path: str = typer.Argument(..., help="模板文件夹（或其中的 te
          profile: Optional[Path] = ProfileOpt,
          templates: Optional[list[Path]] = TemplatesOpt):
     """检查模板：YAML、字段声明与使用、Jinja 语法、标记、示例数据，并试渲染；有问题时退出码为 1。"""
-    from ..lint import lint_template
+    from ..library.lint import lint_template
     from ..profile import load_profile
     try:
         problems = lint_template(path, profile=load_profile(profile), render=not no_render, pdf=not no_pdf,

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..batch.spec import Format
+from ..writers import Format
 from ..errors import DataError, DocgenError
 from .common import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
 

@@ -67,7 +67,7 @@ def fail(e: DocgenError) -> NoReturn:
 
 def library(templates: Optional[list[Path]]):  # noqa: ANN201 - Library, imported late to keep --help fast
     """The template library with the extra folders given."""
-    from ..library import Library
+    from ..library.folders import Library
     return Library(templates)
 
 

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 
 from ..batch.naming import natural_key
 from ..errors import DataError
-from ..readers import Row, normalize_text, parse_amount, parse_period, read_table
+from ..inputs.readers import Row, normalize_text, parse_amount, parse_period, read_table
 
 FEN = Decimal("0.01")
 

@@ -5,12 +5,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from ..engine.filters import mask_name
+from ..engine.pipeline import build_document
+from ..engine.script import convert_document
 from ..errors import DataError
-from ..formatting import mask_name
-from ..library import Template
+from ..library.folders import Template
 from ..profile import Profile
-from ..render import build_document, write_outputs
-from ..script import convert_document
+from ..writers import write_outputs
 from .ledger import Unit
 
 PUBLIC_LIST = "arrears-public-list"

@@ -12,12 +12,13 @@ from ..batch.naming import Names
 from ..batch.pool import start_workers, stop_workers
 from ..batch.prepare import RESUMED, Prepared, as_amount, as_date, finish, outcome, prepare, tell_store
 from ..batch.run import run_jobs
-from ..batch.spec import Format, Job, Outcome
+from ..batch.spec import Job, Outcome
 from ..batch.state import digest
 from ..batch.store import IssueStore, ProgressFn
 from ..errors import DataError, TemplateError
-from ..library import Library, Template
+from ..library.folders import Library, Template
 from ..overrides import apply_overrides
+from ..writers import Format
 from .ledger import Ledger, Unit, delivery_order, fold, read_ledger
 from .public_list import PUBLIC_LIST, require_basis, write_public_list
 

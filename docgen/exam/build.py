@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..formatting import cn_number
-from ..readers import read_document
+from ..engine.filters import cn_number
+from ..inputs.documents import read_document
 from .bank import (BUILTIN_DIR, DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text,
                    parse_difficulty, parse_points, parse_type)
 

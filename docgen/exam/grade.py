@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..readers import read_table
+from ..inputs.readers import read_table
 from .bank import LETTERS, OBJECTIVE, TYPES, parse_bool
 from .sheet import (RawAnswer, SheetPlan, candidate_key, cell, missing_message, plan_columns, row_answers,
                     row_version)

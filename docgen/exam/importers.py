@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
-from ..readers import read_table
+from ..inputs.readers import read_table
 from . import gift
 from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, check_unique,
                    load_yaml_bank, norm_text, parse_bool, parse_difficulty, parse_letters, parse_points,

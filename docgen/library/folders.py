@@ -9,13 +9,20 @@ from typing import Any
 
 import yaml
 
-from . import model as m
-from .errors import TemplateError
-from .readers import DataLoader
+from .. import model as m
+from ..errors import TemplateError
+from ..inputs.documents import DataLoader
 from .schema import Schema
 
 BUILTIN_DIR = Path(str(resources.files("docgen") / "templates"))
-USER_DIR = Path(os.environ.get("XDG_CONFIG_HOME", "~/.config")).expanduser() / "docgen" / "templates"
+
+
+def user_dir() -> Path:
+    """The user's own template folder, read from the environment now (XDG_CONFIG_HOME, else ~/.config)."""
+    # Not fixed at import: a test, or a web process serving several users, sets the environment first.
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config).expanduser() / "docgen" / "templates"
+
 _KEYS = {"id", "title", "category", "description", "body", "page", "fields", "checks", "sample", "tags", "version",
          "pad"}
 _PAGE_KEYS = {"body_size", "line_spacing", "margins", "top", "bottom", "left", "right", "page_numbers",
@@ -64,7 +71,7 @@ def _page(spec: Any, where: str) -> m.PageSetup:
                             expected="、".join(sorted(_PAGE_KEYS)))
     try:
         if "body_size" in spec or "size" in spec:
-            page.body_size = m.size_pt(spec.get("body_size", spec.get("size")))
+            page.body_size = m.size_pt(spec.get("body_size", spec.get("size")), page.body_size) or page.body_size
         if "line_spacing" in spec:
             page.line_spacing = float(spec["line_spacing"])
         margins = spec.get("margins")
@@ -122,11 +129,11 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
 
 def search_path(extra: list[Path] | None = None) -> list[tuple[str, Path]]:
     """Template roots, lowest priority first: built-in, user folder, DOCGEN_TEMPLATES, --templates."""
-    roots = [("builtin", BUILTIN_DIR), ("user", USER_DIR)]
+    roots: list[tuple[str, Path]] = [("builtin", BUILTIN_DIR), ("user", user_dir())]
     for p in filter(None, os.environ.get("DOCGEN_TEMPLATES", "").split(os.pathsep)):
         roots.append(("env", Path(p).expanduser()))
-    for p in extra or []:
-        roots.append(("option", Path(p).expanduser()))
+    for extra_root in extra or []:
+        roots.append(("option", Path(extra_root).expanduser()))
     return roots
 
 

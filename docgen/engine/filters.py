@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any, Callable
 
 from docgen.errors import DataError
-from docgen.values import parse_amount, parse_date
-from docgen.values import parse_period as values_parse_period
+from ..inputs.values import parse_amount, parse_date
+from ..inputs.values import parse_period as values_parse_period
 
 __all__ = [
     "FormatValueError", "to_decimal", "to_fen", "money", "rmb_upper",

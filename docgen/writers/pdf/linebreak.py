@@ -1,107 +1,18 @@
-"""Chinese typesetting for the PDF writer: font choice per character, widths, and line breaking.
+"""Chinese line breaking: punctuation classes, glyph runs, CJK-Latin spacing and the break itself.
 
-Line breaking follows the usual rules for Chinese: a line may break between any two
-Han characters, but no line starts with closing punctuation (，。）》…), no line ends
-with opening punctuation (（《“…), and Latin words and numbers (2026-11, 1,234.50,
-A-1203) are never split. A closing full-width mark that does not fit may hang into
-past the margin (its ink sits in the left half of its em box), like Word's default.
+A line may break between any two Han characters, but no line starts with closing punctuation (，。）》…), no
+line ends with opening punctuation (（《“…), and Latin words and numbers (2026-11, 1,234.50, A-1203) are never
+split. A closing full-width mark that does not fit may hang into past the margin (its ink sits in the left half
+of its em box), like Word's default.
 """
 from __future__ import annotations
 
-import bisect
-import gzip
-import json
 import re
-import struct
-import threading
-import zlib
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from reportlab import rl_config
-from reportlab.pdfbase import pdfdoc, pdfmetrics, ttfonts
-
-from .errors import FontError
-
-# ---------------------------------------------------------------- the ToUnicode fix
-
-def _to_unicode_cmap(fontname, subset):
-    """ReportLab's ToUnicode CMap, with destinations written as UTF-16BE (surrogate pairs beyond U+FFFF)."""
-    def dest(cp: int) -> str:
-        return chr(cp).encode("utf-16-be", "surrogatepass").hex().upper()
-    lines = [
-        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
-        "<< /Registry (%s)" % fontname, "/Ordering (%s)" % fontname, "/Supplement 0", ">> def",
-        "/CMapName /%s def" % fontname, "/CMapType 2 def", "1 begincodespacerange",
-        "<00> <%02X>" % (len(subset) - 1), "endcodespacerange", "%d beginbfchar" % len(subset),
-    ]
-    lines += ["<%02X> <%s>" % (i, dest(v)) for i, v in enumerate(subset)]
-    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines)
-
-
-ttfonts.makeToUnicodeCMap = _to_unicode_cmap
-
-# ---------------------------------------------------------------- subsetting speed
-# Batch runs write thousands of small PDFs, each embedding subsets of 10-20 MB CJK faces, and
-# ReportLab copies a whole table (20 MB of glyf) every time it makes a subset: keep one copy
-# (of glyf not even that: a view on the font file already in memory).
-# (Faces are also registered with asciiReadable=0, so a subset holds only the characters drawn
-# instead of all of ASCII as well: half the size, same text.)
-# A subset's 'name' table (2-3 KB of copyright and licence strings, copied into every subset
-# of every PDF) is cut down to the family and PostScript names: PDF needs none of it
-# (ISO 32000 9.9: an embedded TrueType program needs head, hhea, loca, maxp, cvt, prep, glyf,
-# hmtx, fpgm), and the full licence ships with the package. Page content streams are
-# deflated without an ASCII85 layer (a quarter smaller, and less work).
-
-def _short_name_table(ps_name: bytes) -> bytes:
-    text = ps_name.decode("latin-1").encode("utf-16-be")
-    records = [(3, 1, 0x409, name_id, len(text), 0) for name_id in (1, 6)]   # family, PostScript
-    return (struct.pack(">HHH", 0, len(records), 6 + 12 * len(records))
-            + b"".join(struct.pack(">6H", *r) for r in records) + text)
-
-
-class _GlyphTable:
-    """The glyf table as a window on the font file: slicing copies one glyph, never the table."""
-    __slots__ = ("view",)
-
-    def __init__(self, view: memoryview):
-        self.view = view
-
-    def __getitem__(self, index):
-        return self.view[index].tobytes()
-
-    def __len__(self):
-        return len(self.view)
-
-
-def _cached_table(self, tag, _get=ttfonts.TTFontFile.get_table):
-    tables = self.__dict__.setdefault("_dg_tables", {})
-    data = tables.get(tag)
-    if data is None:
-        if tag == "name":
-            data = _short_name_table(self.name)
-        elif tag == "glyf":     # makeSubset only slices glyphs out of it
-            pos, length = self.get_table_pos(tag)
-            data = _GlyphTable(memoryview(self._ttf_data)[pos:pos + length])
-        else:
-            data = _get(self, tag)
-        tables[tag] = data
-    return data
-
-
-ttfonts.TTFontFile.get_table = _cached_table   # ReportLab reads tables this way only to make subsets
-rl_config.useA85 = 0
-
-
-def _deflate(self, text):
-    """Deflate at level 2: a batch letter spends a sixth of its time in zlib at the default
-    level 6, which makes files only 3% smaller."""
-    return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 2)
-
-
-pdfdoc.PDFStreamFilterZCompress.encode = _deflate
+if TYPE_CHECKING:
+    from .fonts import Face
 
 # ---------------------------------------------------------------- punctuation classes
 
@@ -121,174 +32,6 @@ def is_latin(ch: str) -> bool:
 
 
 # ---------------------------------------------------------------- fonts
-
-@dataclass
-class Face:
-    """One font file, registered with ReportLab on first use."""
-    key: str
-    path: Path
-    ranges: list[tuple[int, int]] | None = None
-    _starts: list[int] = field(default_factory=list)
-    _registered: str | None = None
-    _widths: dict[str, float] = field(default_factory=dict)
-
-    def covers(self, cp: int) -> bool:
-        """Whether this face has a glyph for code point cp."""
-        if self.ranges is None:
-            self._load_ranges()
-        i = bisect.bisect_right(self._starts, cp) - 1
-        return i >= 0 and self.ranges[i][0] <= cp <= self.ranges[i][1]
-
-    def _load_ranges(self):
-        font = self.font()
-        cps = sorted(c for c, g in font.face.charToGlyph.items() if g)
-        ranges: list[tuple[int, int]] = []
-        for c in cps:
-            if ranges and ranges[-1][1] == c - 1:
-                ranges[-1] = (ranges[-1][0], c)
-            else:
-                ranges.append((c, c))
-        self.set_ranges(ranges)
-
-    def set_ranges(self, ranges):
-        """Use precomputed coverage (sorted inclusive ranges)."""
-        self.ranges = [tuple(r) for r in ranges]
-        self._starts = [r[0] for r in self.ranges]
-
-    @property
-    def name(self) -> str:
-        """The ReportLab font name, registering the font if needed."""
-        if self._registered is None:
-            self.font()
-        return self._registered  # type: ignore[return-value]
-
-    def font(self):
-        """The ReportLab TTFont object."""
-        if self._registered is None:
-            with _LOCK:
-                if self._registered is None:
-                    name = "dg-" + self.key
-                    try:
-                        pdfmetrics.getFont(name)
-                    except KeyError:
-                        try:
-                            pdfmetrics.registerFont(ttfonts.TTFont(name, str(self.path), asciiReadable=0))
-                        except Exception as e:  # noqa: BLE001 - any font parsing error
-                            raise FontError(f"无法载入字体文件：{e}", file=str(self.path),
-                                            expected="TrueType 轮廓（glyf）的 .ttf/.ttc 字体") from None
-                    self._registered = name
-        return pdfmetrics.getFont(self._registered)
-
-    def width(self, ch: str, size: float) -> float:
-        """Advance width of one character at size."""
-        w = self._widths.get(ch)
-        if w is None:
-            w = self._widths[ch] = self.font().stringWidth(ch, 1000.0) / 1000.0
-        return w * size
-
-
-_LOCK = threading.RLock()
-
-
-def _bundled_dir() -> Path:
-    return Path(str(resources.files("docgen") / "fonts"))
-
-
-@dataclass
-class FontSet:
-    """The faces a document is drawn with and the per-character fallback chain."""
-    song: Face
-    hei: Face
-    latin: Face
-    latin_bold: Face
-    fallback: list[Face]
-    _choice: dict[tuple[str, bool], Face] = field(default_factory=dict)
-
-    def face_for(self, ch: str, bold: bool = False) -> Face:
-        """The face that draws ch: Latin face for Latin, CJK face otherwise, then the fallbacks."""
-        key = (ch, bold)
-        face = self._choice.get(key)
-        if face is not None:
-            return face
-        cp = ord(ch)
-        chain = []
-        if is_latin(ch):
-            chain.append(self.latin_bold if bold else self.latin)
-        chain.append(self.hei if bold else self.song)
-        chain.append(self.song)
-        chain.extend(self.fallback)
-        chain.append(self.latin)
-        for f in chain:
-            if f.covers(cp):
-                self._choice[key] = f
-                return f
-        raise FontError(f"没有任何字体能显示字符「{ch}」(U+{cp:04X})",
-                        expected="换用常见字符，或在 docgen.toml 的 [fonts] 中加入含此字的字体")
-
-    def measure(self, text: str, size: float, bold: bool = False) -> float:
-        """Width of plain text at size (as the PDF writer sets it, before any justification)."""
-        return sum(self.face_for(ch, bold).width(ch, size) for ch in text if ch.isprintable())
-
-    def check(self, text: str) -> None:
-        """Raise FontError naming the first character no font can draw."""
-        for ch in set(text):
-            if ch not in "\n\t " and ord(ch) >= 0x20:
-                self.face_for(ch)
-
-
-_DEFAULT: FontSet | None = None
-_USER: dict[tuple, FontSet] = {}
-
-
-def _load_coverage(folder: Path) -> dict[str, list]:
-    path = folder / "coverage.json.gz"
-    if path.is_file():
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            return json.load(f)
-    return {}
-
-
-def fontset(user: dict | None = None) -> FontSet:
-    """The bundled fonts, with any faces named in the profile's [fonts] table put first."""
-    global _DEFAULT
-    with _LOCK:
-        if _DEFAULT is None:
-            folder = _bundled_dir()
-            manifest = json.loads((folder / "fonts.json").read_text(encoding="utf-8"))["faces"]
-            coverage = _load_coverage(folder)
-
-            def face(key: str, filename: str) -> Face:
-                f = Face(key, folder / filename)
-                if filename in coverage:
-                    f.set_ranges(coverage[filename])
-                return f
-
-            _DEFAULT = FontSet(
-                song=face("song", manifest["song"]), hei=face("hei", manifest["hei"]),
-                latin=face("latin", manifest["latin"]), latin_bold=face("latinb", manifest["latin_bold"]),
-                fallback=[face(f"fb{i}", name) for i, name in enumerate(manifest["fallback"])])
-        if not user:
-            return _DEFAULT
-        key = tuple(sorted((k, str(v)) for k, v in user.items() if v))
-        if key not in _USER:
-            base = _DEFAULT
-
-            def pick(name: str, default: Face) -> Face:
-                value = user.get(name)
-                if not value:
-                    return default
-                path = Path(str(value)).expanduser()
-                if not path.is_file():
-                    raise FontError(f"找不到字体文件 {path}", field=f"fonts.{name}",
-                                    expected="一个存在的 .ttf 文件路径")
-                return Face(f"user-{name}-{abs(hash(str(path))) % 10**8}", path)
-
-            extra = [pick(f"fallback{i}", None) for i in range(1, 4) if user.get(f"fallback{i}")]
-            _USER[key] = FontSet(song=pick("song", base.song), hei=pick("hei", base.hei),
-                                 latin=pick("latin", base.latin), latin_bold=pick("latin_bold", base.latin_bold),
-                                 fallback=extra + base.fallback)
-        return _USER[key]
-
 
 # ---------------------------------------------------------------- CJK-Latin spacing
 
@@ -335,12 +78,6 @@ def longest_unit(glyphs: list[Glyph]) -> float:
     """Width of the widest piece of text that is never broken (a word, a number, a date, a range)."""
     return max((sum(g.width for g in u) for u in _units(glyphs) if u[0].kind not in ("space", "break")),
                default=0.0)
-
-
-def column_count(widths: list[float], room: float, size: float) -> int:
-    """How many short items (exam options) go to a line of width room: 4, 2 or 1, in both writers."""
-    widest = max(widths, default=0.0)
-    return 4 if widest <= room / 4 - size else 2 if widest <= room / 2 - size else 1
 
 
 @dataclass

@@ -5,8 +5,8 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import DataError, TemplateError
-from .library import USER_DIR, Library
+from ..errors import DataError, TemplateError
+from .folders import Library, user_dir
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -217,7 +217,7 @@ def new_template(tid: str, *, dest: Path | None = None, from_id: str | None = No
     """Create folder dest/ID (default: the user template folder) and return it."""
     if not _ID.match(tid):
         raise DataError(f"模板 id「{tid}」不合适", field="ID", expected="字母、数字、连字符或下划线，如 parking-notice")
-    root = Path(dest).expanduser() if dest else USER_DIR
+    root = Path(dest).expanduser() if dest else user_dir()
     folder = root / tid
     if folder.exists():
         raise DataError("文件夹已存在", file=str(folder), expected="换一个 id，或先删掉/改名这个文件夹")
@@ -253,7 +253,7 @@ def _fields_from_docx(src: Path, folder: Path) -> tuple[str, str]:
     from jinja2 import TemplateSyntaxError
 
     from . import wordfields
-    from .wordtemplate import body_source, word_env
+    from ..engine.word import body_source, word_env
 
     if not src.is_file() or src.suffix.lower() != ".docx":
         shutil.rmtree(folder)

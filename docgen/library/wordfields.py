@@ -209,6 +209,7 @@ def declaration(name: str, g: Guess, indent: int = 2) -> str:
             else f"   # 映射，正文读它的 {'、'.join(g.fields)}" if kind == "any" and g.fields else ""
         return f"{pad}{label}: {{type: {kind}, label: {label}{req}}}{note}\n"
     entry = g.loop
+    assert entry is not None   # a list is a field some {% for %} loops over
     head = f"{pad}{label}:\n{pad}  type: list\n{pad}  label: {label}\n" + ("" if g.optional else f"{pad}  required: true\n")
     if entry.fields:
         return head + f"{pad}  fields:\n" + "".join(declaration(k, v, indent + 4) for k, v in entry.fields.items())
@@ -225,6 +226,7 @@ def sample_value(name: str, g: Guess):
     if kind != "list":
         return 1 if kind == "any" and g.numeric else EXAMPLES[kind]
     entry = g.loop
+    assert entry is not None   # a list is a field some {% for %} loops over
     if entry.fields:
         return [{k: sample_value(k, v) for k, v in entry.fields.items()}]
     if _entry_is_image(name, g):

@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from . import model as m
-from .errors import DataError
+from .. import model as m
+from ..model import walk
+from ..errors import DataError
 
 SCRIPTS: dict[str, str | None] = {"hans": None, "hant": "s2t", "tw": "s2twp", "hk": "s2hk"}
 _ALIASES = {"zh-hans": "hans", "zh-cn": "hans", "simplified": "hans", "简体": "hans",
@@ -135,39 +136,15 @@ def _convert_inlines(inlines: Iterable[m.Inline], script: str) -> None:
         run.text = text
 
 
-def _convert_blocks(blocks: Iterable[m.Block], script: str) -> None:
-    conv = converter(script)
-    for b in blocks:
-        if isinstance(b, (m.Paragraph, m.Heading)):
-            _convert_inlines(b.inlines, script)
-        elif isinstance(b, m.ListBlock):
-            for item in b.items:
-                _convert_inlines(item, script)
-        elif isinstance(b, m.Table):
-            for row in b.rows:
-                for cell in row:
-                    _convert_inlines(cell.inlines, script)
-        elif isinstance(b, m.Signature):
-            for line in b.lines:
-                _convert_inlines(line, script)
-        elif isinstance(b, m.Columns):
-            for item in b.items:
-                _convert_inlines(item, script)
-        elif isinstance(b, (m.Frame, m.KeepTogether)):
-            _convert_blocks(b.blocks, script)
-        elif isinstance(b, m.CutLine):
-            b.label = conv(b.label)
-        elif isinstance(b, m.QRCode):
-            b.caption = conv(b.caption)  # the encoded data stays as given: it may be a URL or a code
-
-
 def convert_document(doc: m.Document, script: str) -> m.Document:
     """Convert every visible text of a document model in place (both writers then draw it); returns doc."""
     script = normalize(script)
     if SCRIPTS[script] is None:
         return doc
-    _convert_blocks(doc.blocks, script)
+    for group in walk.inlines(doc):
+        _convert_inlines(group, script)
     conv = converter(script)
+    walk.map_strings(doc, conv)    # cut-line labels, QR captions (a QR code's data stays as given: a URL, a code)
     doc.title = conv(doc.title)
     doc.author = conv(doc.author)
     return doc

@@ -8,7 +8,6 @@ formats (markup errors are mapped back from the rendered text to the body line).
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import tempfile
 from dataclasses import asdict, dataclass
@@ -19,11 +18,12 @@ import yaml
 from jinja2 import FileSystemLoader, TemplateNotFound, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SecurityError
 
-from . import model as m
-from .errors import DataError, DocgenError, TemplateError
-from .library import _KEYS, _page, load_template
-from .profile import Profile
-from .readers import DataLoader
+from ..errors import DataError, DocgenError, TemplateError
+from .folders import _KEYS, _page, load_template
+from ..profile import Profile
+from ..inputs.documents import DataLoader
+from .sources import (_Blank, _Record, _assigned, _guarded, _jinja_hint, _name_lines, _template_frame, _unwrap,
+                      _yaml_hint, source_line, unclosed_block_line, yaml_line)
 from .schema import _CHECK_ENV, Check, Field, Schema, coerce, example_value
 
 CONTEXT_NAMES = {"org", "today", "template"}
@@ -52,176 +52,6 @@ class Problem:
     def as_dict(self) -> dict:
         """The problem as a JSON-ready dict."""
         return asdict(self)
-
-
-# ---------------------------------------------------------------- YAML positions
-
-def _lookup(node: yaml.Node | None, key: Any) -> tuple[yaml.Node, yaml.Node] | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
-                return k, v
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
-        item = node.value[key]
-        return item, item
-    return None
-
-
-def yaml_line(root: yaml.Node | None, *path: Any) -> int | None:
-    """1-based line of the deepest key found along path in a composed YAML tree."""
-    line = None
-    node = root
-    for key in path:
-        hit = _lookup(node, key)
-        if hit is None:
-            break
-        line = hit[0].start_mark.line + 1
-        node = hit[1]
-    return line
-
-
-_YAML_HINTS = [
-    ("mapping values are not allowed", "值里有冒号时请给整个值加引号，如 hours: \"8:00—12:00\"；或检查上一行是否少了缩进"),
-    ("found character '\\t'", "缩进请用空格，不要用 Tab"),
-    ("could not find expected ':'", "每行应为「键: 值」，冒号后要有空格；或检查引号是否成对"),
-    ("did not find expected key", "检查这一行与同级的行缩进是否对齐"),
-    ("found undefined alias", "& 和 * 在 YAML 中有特殊含义，含它们的值请加引号"),
-    ("while scanning a quoted scalar", "引号没有成对"),
-    ("expected <block end>", "检查这一行的缩进是否与同级的行一致"),
-]
-
-
-def _yaml_hint(e: yaml.YAMLError) -> str:
-    text = str(e)
-    for needle, hint in _YAML_HINTS:
-        if needle in text:
-            return hint
-    return "检查这一行及上一行的缩进（空格）、冒号和引号"
-
-
-# ---------------------------------------------------------------- body analysis
-
-class _Blank(str):
-    """A stand-in value for a name the test render cannot fill: empty, with any attribute, iterable as nothing."""
-
-    def __getattr__(self, name: str) -> "_Blank":
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Blank()
-
-    def __iter__(self):
-        return iter(())
-
-    def __call__(self, *args, **kwargs) -> "_Blank":
-        return _Blank()
-
-
-class _Record(dict):
-    """A list record in the test render: a misspelt key (already reported) reads as blank instead of stopping it."""
-
-    def __missing__(self, key: str) -> _Blank:
-        return _Blank()
-
-
-_JINJA_HINTS = [
-    ("Encountered unknown tag 'end", "检查 {% if %} 与 {% endif %}、{% for %} 与 {% endfor %} 是否成对"),
-    ("unexpected end of template", "有 {% if %} 或 {% for %} 没有对应的 {% endif %}/{% endfor %}"),
-    ("Encountered unknown tag", "{% %} 里只能写 if、for、set、include 等 Jinja 语句；要印出字段请用 {{ 字段名 }}"),
-    ("end of print statement", "{{ }} 里只能写一个字段或表达式：字段名不能含空格或连字符，过滤器写作 {{ 金额 | money }}"),
-    ("unexpected '}'", "检查括号：印出用 {{ 字段名 }}，语句用 {% … %}"),
-    ("no filter named", "可用的过滤器见 docs/templates.md「过滤器」"),
-    ("unexpected char", "标签里有中文标点（如全角引号、括号）？标签里的符号要用半角"),
-]
-
-
-def _jinja_hint(message: str) -> str:
-    for needle, hint in _JINJA_HINTS:
-        if needle.lower() in message.lower():
-            return hint
-    return "对照 docs/templates.md 检查 {{ }} 和 {% %} 的写法"
-
-
-def _unwrap(node: nodes.Node) -> nodes.Node:
-    while isinstance(node, (nodes.Filter, nodes.Test)) and node.node is not None:
-        node = node.node
-    return node
-
-
-_BLOCKS = {"for", "if", "macro", "call", "filter", "with", "block", "raw", "autoescape"}
-
-
-def unclosed_block_line(env, source: str) -> int | None:
-    """Line of the innermost {% for/if … %} left open at the end of the source (None if all are closed)."""
-    stack: list[tuple[str, int]] = []
-    after_begin = False
-    try:
-        for lineno, kind, value in env.lex(source):
-            if kind == "block_begin":
-                after_begin = True
-                continue
-            if after_begin and kind == "name":
-                if value in _BLOCKS:
-                    stack.append((value, lineno))
-                elif value.startswith("end") and stack and stack[-1][0] == value[3:]:
-                    stack.pop()
-            after_begin = False
-    except TemplateSyntaxError:
-        return None
-    return stack[-1][1] if stack else None
-
-
-def _guarded(ast: nodes.Template) -> set[str]:
-    """Names the body itself treats as optional: `x | default(…)`, `x is defined`."""
-    out = {f.node.name for f in ast.find_all(nodes.Filter)
-           if f.name in ("default", "d") and isinstance(f.node, nodes.Name)}
-    out |= {t.node.name for t in ast.find_all(nodes.Test)
-            if t.name in ("defined", "undefined") and isinstance(t.node, nodes.Name)}
-    return out
-
-
-def _assigned(ast: nodes.Template) -> set[str]:
-    """Names the template sets itself: {% set %}, for-loop targets, macros and imports."""
-    out = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    out |= {m.name for m in ast.find_all(nodes.Macro)}
-    for imp in ast.find_all(nodes.FromImport):
-        out |= {n if isinstance(n, str) else n[1] for n in imp.names}
-    out |= {imp.target for imp in ast.find_all(nodes.Import)}
-    return out
-
-
-def _template_frame(tb, body: Path) -> tuple[str, int | None]:
-    """The innermost template file and line in a traceback (Jinja rewrites frames to point at templates)."""
-    where: tuple[str, int | None] = (str(body), None)
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name == "<template>":
-            where = (str(body), tb.tb_lineno)
-        elif name.endswith((".md", ".txt", ".j2")) and Path(name).is_file():
-            where = (name, tb.tb_lineno)
-        tb = tb.tb_next
-    return where
-
-
-def _name_lines(ast: nodes.Template, name: str) -> list[int]:
-    return sorted({n.lineno for n in ast.find_all(nodes.Name) if n.name == name and n.ctx == "load"})
-
-
-def source_line(rendered: list[str], row: int, source: list[str]) -> int | None:
-    """Best guess of the body line that produced rendered line `row` (literal text matched, tags as wildcards)."""
-    if not 1 <= row <= len(rendered):
-        return None
-    target = rendered[row - 1].strip()
-    scored = []
-    for i, src in enumerate(source, 1):
-        text = re.sub(r"\{#.*?#\}", "", src.strip())
-        parts = re.split(r"\{\{.*?\}\}|\{%.*?%\}", text)
-        literal = "".join(parts).strip()
-        if not literal:
-            continue
-        pattern = ".*?".join(re.escape(p) for p in parts)
-        if re.fullmatch(pattern, target, re.S):
-            scored.append((-len(literal), abs(i / max(len(source), 1) - row / len(rendered)), i))
-    return min(scored)[2] if scored else None
 
 
 # ---------------------------------------------------------------- the linter
@@ -398,8 +228,8 @@ class _Linter:
 
     # -- body
     def body_ast(self) -> tuple[Path, nodes.Template | None, Any, list[str], bool]:
-        from .render import make_env
-        from .wordtemplate import body_lines, body_source, word_env
+        from ..engine.jinja import make_env
+        from ..engine.word import body_lines, body_source, word_env
 
         body = self.folder / str(self.raw.get("body", "body.md"))
         word = body.suffix.lower() == ".docx"
@@ -413,6 +243,7 @@ class _Linter:
         else:
             env = make_env()
             # includes resolve over this template's own root first, as they will once it is on the search path
+            assert isinstance(env.loader, FileSystemLoader)
             env.loader = FileSystemLoader([str(self.folder.parent), *env.loader.searchpath])
             try:
                 source = body.read_text(encoding="utf-8")
@@ -476,9 +307,10 @@ class _Linter:
             file, tree = sources[i]
             i += 1
             for inc in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
-                if not isinstance(inc.template, nodes.Const) or str(inc.template.value) in seen:
+                template = getattr(inc, "template", None)
+                if not isinstance(template, nodes.Const) or str(template.value) in seen:
                     continue
-                name = str(inc.template.value)
+                name = str(template.value)
                 seen.add(name)
                 try:
                     text, filename, _ = env.loader.get_source(env, name)
@@ -512,6 +344,7 @@ class _Linter:
             var = loop.target.name
             for body_node in loop.body:
                 for ref in body_node.find_all((nodes.Getattr, nodes.Getitem)):
+                    assert isinstance(ref, (nodes.Getattr, nodes.Getitem))
                     if not (isinstance(ref.node, nodes.Name) and ref.node.name == var):
                         continue
                     attr = ref.attr if isinstance(ref, nodes.Getattr) else (
@@ -539,9 +372,9 @@ class _Linter:
             self.render_markup(tpl, body, values, env)
 
     def render_markup(self, tpl, body: Path, values: dict, env) -> None:
-        from .markup import Resources, inline_text, parse
-        from .render import context, pdf_bytes
-        from .writers.docx import DocxFonts, write_docx
+        from ..engine.markup import Resources, parse
+        from ..engine.pipeline import context, make_document
+        from ..writers import WRITERS
 
         try:
             text = env.from_string(tpl.body()).render(context(tpl, values, self.profile))
@@ -572,25 +405,19 @@ class _Linter:
                 msg = f"标记错误：{e.message}"
             self.add(body, line, msg, e.expected or "标记写法见 docs/templates.md「正文标记」", "markup")
             return
-        title = next((inline_text(b.inlines) for b in blocks if isinstance(b, m.Heading) and b.level == 1), tpl.title)
-        doc = m.Document(blocks=blocks, page=tpl.page, title=title, author=self.profile.org.get("name", ""))
+        doc = make_document(blocks, tpl, self.profile)
         pages = None
-        try:
-            _, pages = pdf_bytes(doc, self.profile)
-        except DocgenError as e:
-            self.add(body, None, f"试渲染 PDF 失败：{e.message}", e.expected or "", "render")
-        except Exception as e:  # a writer bug must still come out as a finding, not a traceback
-            self.add(body, None, f"试渲染 PDF 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
-        try:
-            fonts = DocxFonts(**self.profile.docx_fonts) if self.profile.docx_fonts else None
-            write_docx(doc, io.BytesIO(), fonts=fonts, pages_hint=pages)
-        except DocgenError as e:
-            self.add(body, None, f"试渲染 DOCX 失败：{e.message}", e.expected or "", "render")
-        except Exception as e:
-            self.add(body, None, f"试渲染 DOCX 失败：{type(e).__name__}: {e}", "请把模板和这条信息报告给维护者", "render")
+        for fmt, writer in WRITERS.items():     # every format a document can be written in, as render does
+            try:
+                _, pages = writer(doc, self.profile, pages)
+            except DocgenError as e:
+                self.add(body, None, f"试渲染 {fmt.upper()} 失败：{e.message}", e.expected or "", "render")
+            except Exception as e:  # a writer bug must still come out as a finding, not a traceback
+                self.add(body, None, f"试渲染 {fmt.upper()} 失败：{type(e).__name__}: {e}",
+                         "请把模板和这条信息报告给维护者", "render")
 
     def render_word(self, tpl, values: dict) -> None:
-        from .wordtemplate import leftover_tags, soffice, write_word_outputs
+        from ..engine.word import leftover_tags, soffice, write_word_outputs
 
         formats = ("docx", "pdf") if self.pdf and soffice() else ("docx",)
         with tempfile.TemporaryDirectory(prefix="docgen-lint-") as tmpd:
@@ -613,7 +440,7 @@ def resolve(path: str | Path, templates: list[Path] | None = None) -> Path:
     if p.is_dir():
         return p
     if not p.exists() and "/" not in str(path) and "\\" not in str(path):
-        from .library import Library
+        from .folders import Library
         lib = Library(templates)
         if str(path) in lib.ids():
             return lib._folders[str(path)][1]
@@ -629,7 +456,7 @@ def lint_template(path: str | Path, *, profile: Profile | None = None, render: b
         values = linter.check_sample()
         body, ast, env, _, word = linter.body_ast() if (folder / str(linter.raw.get("body", "body.md"))).is_file() \
             else (None, None, None, [], False)
-        if ast is not None:
+        if ast is not None and body is not None:
             blanks = linter.check_names(body, ast, env, word)
             if render and not linter.blocking:
                 linter.test_render(body, values, word, blanks, env)

@@ -36,7 +36,7 @@ def float_to_decimal(x: float) -> Decimal:
         d = Decimal(format(x, ".15g"))
     if d == d.to_integral_value() and d.adjusted() < 28:
         d = d.quantize(Decimal(1))
-    elif d.as_tuple().exponent > 0:  # pragma: no cover - huge numbers only
+    elif isinstance(d.as_tuple().exponent, int) and int(d.as_tuple().exponent) > 0:  # pragma: no cover - huge numbers only
         d = Decimal(format(d, "f"))
     return d
 

@@ -17,10 +17,11 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import overload
 from pathlib import Path
 
-from . import model as m
-from .errors import TemplateError
+from .. import model as m
+from ..errors import TemplateError
 
 ESCAPABLE = re.compile(r"([!-/:-@\[-`{-~])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -173,21 +174,6 @@ def parse_inlines(text: str, bold: bool = False) -> list[m.Inline]:
     return out
 
 
-def inline_text(inlines: list[m.Inline]) -> str:
-    """The plain text of inlines (for titles, tests and the DOCX core properties)."""
-    parts = []
-    for x in inlines:
-        if isinstance(x, m.Text):
-            parts.append(x.text)
-        elif isinstance(x, m.Blank):
-            parts.append(x.text)
-        elif isinstance(x, m.Checkbox):
-            parts.append("☑" if x.checked else "☐")
-        elif isinstance(x, m.LineBreak):
-            parts.append("\n")
-    return "".join(parts)
-
-
 # ---------------------------------------------------------------- blocks
 
 _ATTR_TAIL = re.compile(r"\s*(?<!\\)\{([.\w][^{}]*)\}\s*$")
@@ -224,6 +210,12 @@ def _join_lines(lines: list[str]) -> str:
 
 
 _ALIGNS = ("center", "right", "left", "justify")
+
+
+@overload
+def _align_of(classes: set[str], default: str) -> str: ...
+@overload
+def _align_of(classes: set[str], default: None) -> str | None: ...
 
 
 def _align_of(classes: set[str], default: str | None) -> str | None:
@@ -411,6 +403,7 @@ def parse(text: str, res: Resources | None = None) -> list[m.Block]:
                 done = stack.pop()
                 stack[-1].blocks.extend(_close(done, res))
                 continue
+            assert dm is not None
             name, args = dm.group(1), dm.group(2)
             if name in _VOID:
                 stack[-1].blocks.append(_void(name, args, res, idx))
@@ -443,7 +436,7 @@ def parse(text: str, res: Resources | None = None) -> list[m.Block]:
             if not list_items:
                 list_ordered = bool(om)
                 list_start = int(om.group(1)) if om else 1
-            list_items.append((om or bm).group(2) if om else bm.group(1))
+            list_items.append(om.group(2) if om else bm.group(1) if bm else "")
             continue
         if list_items and raw.startswith((" ", "\t")):
             list_items[-1] = _join_lines([list_items[-1], stripped])

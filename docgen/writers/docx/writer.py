@@ -1,11 +1,8 @@
 """DOCX writer: draws the document model as an editable Word file (real tables, styles, fields)."""
 from __future__ import annotations
 
-import copy
 import io
 import re
-import zipfile
-from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -13,53 +10,21 @@ from docx import Document as new_docx
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Pt
 
-from .. import model as m
-from ..typography import NO_END, NO_START, RANGE_DASHES, column_count, fontset
-from .pdf import table_widths
+from ... import model as m
+from ...model import style as house, walk
+from . import oxml
+from ..pdf.linebreak import NO_END, NO_START, RANGE_DASHES
+from ..pdf.fonts import fontset
+from ..pdf import shape, table_widths
 
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
           "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
 
 
-_VML_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
-           'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office"')
-_VML_PAGE = "z-index:251659000;mso-position-horizontal-relative:page;mso-position-vertical-relative:page"
-
-
-_KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid", "Header", "HeaderChar",
-                "Footer", "FooterChar", "Title", "TitleChar", "Heading1", "Heading1Char", "Heading2", "Heading2Char",
-                "Heading3", "Heading3Char", "ListParagraph"}
-_DROP_RELS = ("stylesWithEffects", "webSettings", "customXml", "metadata/thumbnail")
-
-
-@lru_cache(maxsize=1)
-def _blank_docx() -> bytes | None:
-    """python-docx's blank document without its 0.9 MB of unused styles (parsed and zipped per file)."""
-    import docx
-    src = Path(docx.__file__).parent / "templates" / "default.docx"
-    if not src.is_file():       # a python-docx that keeps it elsewhere: use its own blank as it is
-        return None
-    out = io.BytesIO()
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename.endswith(".rels"):
-                text = data.decode("utf-8")
-                for rel in _DROP_RELS:
-                    text = re.sub(r'<Relationship [^>]*Type="[^"]*/' + re.escape(rel) + r'"[^>]*/>\s*', "", text)
-                data = text.encode("utf-8")
-            elif info.filename == "word/styles.xml":
-                text = data.decode("utf-8")
-                text = re.sub(r"<w:latentStyles.*?</w:latentStyles>", "", text, flags=re.S)
-                text = re.sub(r'<w:style [^>]*w:styleId="([^"]+)".*?</w:style>',
-                              lambda mt: mt.group(0) if mt.group(1) in _KEEP_STYLES else "", text, flags=re.S)
-                data = text.encode("utf-8")
-            zout.writestr(info, data)
-    return out.getvalue()
 
 
 class DocxFonts:
@@ -67,19 +32,6 @@ class DocxFonts:
 
     def __init__(self, song: str = "宋体", hei: str = "黑体", latin: str = "Times New Roman"):
         self.song, self.hei, self.latin = song, hei, latin
-
-
-def _set_fonts(run_or_style_element, latin: str, east_asia: str) -> None:
-    rpr = run_or_style_element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    rfonts.set(qn("w:ascii"), latin)
-    rfonts.set(qn("w:hAnsi"), latin)
-    rfonts.set(qn("w:eastAsia"), east_asia)
-    rfonts.set(qn("w:cs"), latin)
-    rfonts.set(qn("w:hint"), "eastAsia")
 
 
 WJ = "\u2060"     # WORD JOINER: no line break on either side (UAX #14), draws nothing
@@ -121,7 +73,7 @@ class _Writer:
         self.fonts = fonts
         self.page = doc.page
         self.size = doc.page.body_size
-        blank = _blank_docx()
+        blank = oxml.blank_docx()
         self.d = new_docx(io.BytesIO(blank) if blank else None)
         self.pages_hint = pages_hint
         self._shapes = 0
@@ -141,7 +93,7 @@ class _Writer:
         normal = self.d.styles["Normal"]
         normal.font.size = _pt(self.size)
         normal.font.name = self.fonts.latin
-        _set_fonts(normal.element, self.fonts.latin, self.fonts.song)
+        oxml.set_fonts(normal.element, self.fonts.latin, self.fonts.song)
         pf = normal.paragraph_format
         # Word and LibreOffice space Chinese from Latin letters and digits (LibreOffice ignores w:autoSpaceDE=0
         # in DOCX), so the PDF writer does the same (typography.autospace) and this is left on.
@@ -153,7 +105,7 @@ class _Writer:
         self.d.core_properties.title = self.model.title
         self.d.core_properties.author = self.model.author or "docgen"
         # Drop the compatibility "snap to grid" surprises: no document grid.
-        numbers = p.page_numbers == "always" or (p.page_numbers == "auto" and (self.pages_hint or 1) > 1)
+        numbers = house.numbered(p, self.pages_hint or 1)
         if numbers:
             self._footer(sec)
         if p.seal_line:
@@ -191,7 +143,7 @@ class _Writer:
         ends = [y1] + [v for my in marks for v in (my - size * 0.8, my + size * 0.8)] + [y0]
         for a, b in zip(ends[::2], ends[1::2]):
             self._vml(para, f'<v:line id="{{id}}" from="{x:.1f}pt,{a:.1f}pt" to="{x:.1f}pt,{b:.1f}pt" '
-                            f'strokeweight="0.6pt" style="position:absolute;{_VML_PAGE}">'
+                            f'strokeweight="0.6pt" style="position:absolute;{oxml.VML_PAGE}">'
                             f'<v:stroke dashstyle="dash"/></v:line>')
         for ch, my in zip("密封线", marks):
             self._text_box(para, x - 16, my - size, 32, size * 2, [(ch, False)])   # wide: insets differ by reader
@@ -212,7 +164,7 @@ class _Writer:
                        f'<w:t xml:space="preserve">{xml_escape(t)}</w:t></w:r>' for t, u in runs)
         self._vml(para, f'<v:shape id="{{id}}" type="#_x0000_t202" filled="f" stroked="f" style="position:absolute;'
                         f'margin-left:{left:.1f}pt;margin-top:{top:.1f}pt;width:{width:.1f}pt;height:{height:.1f}pt;'
-                        f'{_VML_PAGE}"><v:textbox inset="0,0,0,0" style="{flow}"><w:txbxContent>'
+                        f'{oxml.VML_PAGE}"><v:textbox inset="0,0,0,0" style="{flow}"><w:txbxContent>'
                         f'<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
                         f'<w:ind w:firstLine="0"/><w:jc w:val="center"/></w:pPr>{body}</w:p>'
                         f'</w:txbxContent></v:textbox></v:shape>')
@@ -221,22 +173,17 @@ class _Writer:
         """Append one VML shape (the form Word and LibreOffice both read in headers) to para."""
         self._shapes += 1
         shape = shape.replace("{id}", f"docgen_shape{self._shapes}")
-        para._p.append(parse_xml(f"<w:r {_VML_NS}><w:pict>{shape}</w:pict></w:r>"))
+        oxml.append_vml(para, shape)
 
     def _field(self, para, instr: str, size: float):
         for tag, text in (("begin", None), ("instr", f" {instr} "), ("separate", None), ("text", "1"), ("end", None)):
             run = para.add_run()
-            _set_fonts(run._element, self.fonts.latin, self.fonts.song)
+            oxml.set_fonts(run._element, self.fonts.latin, self.fonts.song)
             run.font.size = _pt(size)
             if tag in ("begin", "separate", "end"):
-                fc = OxmlElement("w:fldChar")
-                fc.set(qn("w:fldCharType"), tag)
-                run._element.append(fc)
+                oxml.field_char(run, tag)
             elif tag == "instr":
-                it = OxmlElement("w:instrText")
-                it.set(qn("xml:space"), "preserve")
-                it.text = text
-                run._element.append(it)
+                oxml.instr_text(run, text or "")
             else:
                 run.text = text
 
@@ -244,7 +191,7 @@ class _Writer:
     def _run(self, para, text: str, size: float | None = None, bold: bool = False, underline: bool = False,
              hei: bool = False):
         run = para.add_run(text)
-        _set_fonts(run._element, self.fonts.latin, self.fonts.hei if hei else self.fonts.song)
+        oxml.set_fonts(run._element, self.fonts.latin, self.fonts.hei if hei else self.fonts.song)
         if size:
             run.font.size = _pt(size)
         if bold or hei:
@@ -332,12 +279,9 @@ class _Writer:
             self.paragraph(c, b.inlines, b.size, b.align, b.indent, b.bold or b.hei, b.space_before,
                            b.space_after, keep_next or b.keep_with_next, b.right_indent)
         elif isinstance(b, m.Heading):
-            if b.level == 1:
-                size = b.size or 22.0
-                self.paragraph(c, b.inlines, size, b.align or "center", 0, True, 0,
-                               self.size * self.page.line_spacing * 0.6, True, leading=size * 1.45)
-            else:
-                self.paragraph(c, b.inlines, b.size, b.align or "left", 2.0, b.level <= 3, keep_next=True)
+            hs = house.heading(b, self.page)
+            self.paragraph(c, b.inlines, hs.size, hs.align, hs.indent, hs.bold, 0, hs.space_after, True,
+                           leading=hs.leading)
         elif isinstance(b, m.ListBlock):
             for i, item in enumerate(b.items):
                 label = f"{b.start + i}. " if b.ordered else "• "
@@ -369,7 +313,7 @@ class _Writer:
         elif isinstance(b, m.Frame):
             t = c.add_table(rows=1, cols=1)
             t.alignment = WD_TABLE_ALIGNMENT.CENTER
-            self._borders(t, "double" if b.double else "single", b.border_width * (3 if b.double else 1))
+            oxml.table_borders(t, "double" if b.double else "single", b.border_width * (3 if b.double else 1))
             outer = self._avail()
             # A frame is one card or permit: it moves to the next page whole rather than splitting.
             t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
@@ -379,7 +323,7 @@ class _Writer:
             cell.width = Emu(int(outer * 12700))
             # The frame's padding as the cell's margins: text keeps clear of the border as in the PDF.
             pad = b.padding + (3 if b.double else 0)
-            self._cell_margins(cell, pad)
+            oxml.cell_margins(cell, pad)
             cell._element.remove(cell.paragraphs[0]._element)
             self._width.append(outer - 2 * pad)
             try:
@@ -417,17 +361,6 @@ class _Writer:
         else:
             raise TypeError(f"DOCX writer cannot draw {type(b).__name__}")
 
-    @staticmethod
-    def _cell_margins(cell, pad_pt: float) -> None:
-        tcpr = cell._element.get_or_add_tcPr()
-        mar = OxmlElement("w:tcMar")
-        for edge in ("top", "left", "bottom", "right"):
-            e = OxmlElement(f"w:{edge}")
-            e.set(qn("w:w"), str(int(pad_pt * 20)))
-            e.set(qn("w:type"), "dxa")
-            mar.append(e)
-        tcpr.append(mar)
-
     def _after_table(self, c):
         # Word merges adjacent tables; an empty small paragraph keeps them apart.
         para = c.add_paragraph()
@@ -435,26 +368,14 @@ class _Writer:
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = Pt(6)
 
-    def _borders(self, table, val="single", width_pt=0.75):
-        tbl_pr = table._element.tblPr
-        borders = OxmlElement("w:tblBorders")
-        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-            e = OxmlElement(f"w:{edge}")
-            e.set(qn("w:val"), val)
-            e.set(qn("w:sz"), str(int(width_pt * 8)))
-            e.set(qn("w:space"), "0")
-            e.set(qn("w:color"), "000000")
-            borders.append(e)
-        tbl_pr.append(borders)
-
     def table(self, c, t: m.Table):
-        size = t.size or (12.0 if self.size >= 14 else self.size)
+        size = house.table_size(t, self.page)
         nrows, ncols = len(t.rows), len(t.widths)
         table = c.add_table(rows=nrows, cols=ncols)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         if t.border:
-            self._borders(table)
+            oxml.table_borders(table)
         avail = self._avail()
         widths = [Emu(int(w * 12700)) for w in table_widths(t, avail, fontset(), size)]
         # The PDF writer's side padding in cells (Word's default 5.4 pt would wrap a column the PDF does not).
@@ -517,7 +438,8 @@ class _Writer:
 
     def columns(self, c, b: m.Columns):
         avail = self.page.width - self.page.left - self.page.right - b.indent * self.size
-        n = b.n or column_count([fontset().measure(m_text(i), self.size) for i in b.items], avail, self.size)
+        fonts, size = fontset(), self.size
+        n = house.option_columns(b, avail, size, lambda inl: sum(g.width for g in shape(inl, fonts, size)))
         rows = [b.items[i:i + n] for i in range(0, len(b.items), n)]
         table = c.add_table(rows=max(1, len(rows)), cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.RIGHT
@@ -535,15 +457,15 @@ class _Writer:
                     pf = para.paragraph_format
                     pf.left_indent, pf.first_line_indent = slot, -slot
                     pf.tab_stops.add_tab_stop(slot)
-                    self._run(para, m_text(item[:1]).strip() + "\t")
+                    self._run(para, walk.inline_text(item[:1]).strip() + "\t")
                     item = item[1:]
                 self.inlines(para, item)
 
     def signature(self, c, b: m.Signature):
-        from .pdf import SEAL_D, seal_centre_x, seal_layout
+        from ..pdf.flowables import SEAL_D, seal_centre_x, seal_layout
         right = b.right_chars
         leading = self.size * self.page.line_spacing
-        date_w = _em_width(m_text(b.lines[-1])) if b.lines else 0.0
+        date_w = _em_width(walk.inline_text(b.lines[-1])) if b.lines else 0.0
         seal = bool(b.seal)
         top, height, centre = seal_layout(len(b.lines), self.size, leading, seal)
         if not b.lines:
@@ -561,7 +483,7 @@ class _Writer:
             if i == len(b.lines) - 1:
                 para = self.paragraph(c, line, align="right", indent=0, right=right)
             else:
-                own = _em_width(m_text(line))
+                own = _em_width(walk.inline_text(line))
                 extra = max(0.0, right + (date_w - own) / 2)
                 para = self.paragraph(c, line, align="right", indent=0, right=extra, keep_next=True)
             paras.append(para)
@@ -569,50 +491,14 @@ class _Writer:
         rest = height - top - leading * len(paras)
         if rest > 0.5:
             paras[-1].paragraph_format.space_after = _pt(rest)
-        if seal:
+        if b.seal:
             x = seal_centre_x(self._avail(), date_w * self.size, self.size, right) - SEAL_D / 2
             # Anchored to the organisation line's paragraph, so it moves with the block, never with the page.
-            self._seal(paras[0], b.seal, x, centre - SEAL_D / 2 - top)
+            oxml.anchor_seal(paras[0], b.seal, x, centre - SEAL_D / 2 - top)
 
     def _avail(self) -> float:
         """The width of the text column the current block is in (page text block or a frame's inside)."""
         return self._width[-1] if self._width else self.page.width - self.page.left - self.page.right
-
-    def _seal(self, para, seal: Path, x_pt: float, y_pt: float):
-        d = 42 * m.MM
-        run = para.add_run()
-        run.add_picture(str(seal), width=Emu(int(d * 12700)), height=Emu(int(d * 12700)))
-        inline = run._element.find(".//" + qn("wp:inline"))
-        x = int(x_pt * 12700)
-        y = int(y_pt * 12700)
-        anchor = OxmlElement("wp:anchor")
-        for k, v in (("distT", "0"), ("distB", "0"), ("distL", "0"), ("distR", "0"), ("simplePos", "0"),
-                     ("relativeHeight", "251659264"), ("behindDoc", "0"), ("locked", "0"),
-                     ("layoutInCell", "1"), ("allowOverlap", "1")):
-            anchor.set(k, v)
-        sp = OxmlElement("wp:simplePos")
-        sp.set("x", "0")
-        sp.set("y", "0")
-        anchor.append(sp)
-        for tag, rel, off in (("wp:positionH", "column", x), ("wp:positionV", "paragraph", y)):
-            pos = OxmlElement(tag)
-            pos.set("relativeFrom", rel)
-            o = OxmlElement("wp:posOffset")
-            o.text = str(off)
-            pos.append(o)
-            anchor.append(pos)
-        anchor.append(copy.deepcopy(inline.find(qn("wp:extent"))))
-        ee = OxmlElement("wp:effectExtent")
-        for k in ("l", "t", "r", "b"):
-            ee.set(k, "0")
-        anchor.append(ee)
-        anchor.append(OxmlElement("wp:wrapNone"))
-        for tag in ("wp:docPr", "wp:cNvGraphicFramePr"):
-            el = inline.find(qn(tag))
-            if el is not None:
-                anchor.append(copy.deepcopy(el))
-        anchor.append(copy.deepcopy(inline.find(qn("a:graphic"))))
-        inline.getparent().replace(inline, anchor)
 
     def qr(self, c, b: m.QRCode):
         import qrcode
@@ -647,7 +533,6 @@ class _Writer:
 
     def finish(self, out):
         self.blocks(self.d, self.model.blocks)
-        body = self.d.element.body
         # python-docx's blank template starts with no paragraph; nothing to clean.
         self.d.save(out)
 
@@ -657,10 +542,6 @@ def _em_width(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2e7f else 0.5 for ch in text)
 
 
-def m_text(inlines: list[m.Inline]) -> str:
-    """Plain text of inlines (used for width estimates)."""
-    from ..markup import inline_text
-    return inline_text(inlines)
 
 
 def write_docx(doc: m.Document, out: str | Path | io.BytesIO, *, fonts: DocxFonts | None = None,

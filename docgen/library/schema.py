@@ -11,9 +11,9 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, UndefinedError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import formatting as fmt
-from .errors import DataError, TemplateError
-from .markup import _CONTROL
+from ..engine import filters as fmt
+from ..errors import DataError, TemplateError
+from ..engine.markup import _CONTROL
 
 TYPES = {"string", "text", "int", "number", "money", "date", "datetime", "phone", "choice", "bool",
          "list", "image", "period", "any"}

@@ -22,12 +22,14 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import model as m
-from .errors import DataError, TemplateError
-from .formatting import FILTERS, to_fen
-from .library import Template
-from .profile import AttrDict, Profile
-from .render import atomic_write, context, template_errors
+from .. import model as m
+from ..errors import DataError, TemplateError
+from .filters import FILTERS, to_fen
+from ..library.folders import Template
+from ..profile import AttrDict, Profile
+from ..writers import atomic_write
+from .pipeline import context
+from .jinja import template_errors
 
 SOFFICE_HINT = ("安装 LibreOffice：Debian/Ubuntu 上 apt-get install libreoffice-writer-nogui"
                 "（或 libreoffice-writer），其他系统从 libreoffice.org 安装，并确保 soffice 在 PATH 中；"
@@ -37,7 +39,7 @@ IMAGE_WIDTH = "30mm"
 SEAL_WIDTH = "40mm"
 LOGO_HEIGHT = "15mm"
 _BR = '</w:t><w:br/><w:t xml:space="preserve">'
-_FONTS_DIR = Path(__file__).parent / "fonts"
+_FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"   # docgen/fonts: the bundled faces
 _SONG_NAMES = ("宋体", "SimSun", "新宋体", "NSimSun", "仿宋", "FangSong", "仿宋_GB2312", "方正小标宋简体",
                "华文宋体", "STSong", "华文仿宋", "STFangsong")
 _HEI_NAMES = ("黑体", "SimHei", "微软雅黑", "Microsoft YaHei", "等线", "DengXian", "华文黑体", "STHeiti")
