@@ -217,3 +217,21 @@ def test_template_checks_name_the_field_and_values(tmp_path):
     report = batch("water-outage-notice", rows, out=tmp_path / "out", jobs=1)
     assert report.exit_code == 1 and report.letters == 1
     assert report.errors[0][0] == 3 and "应晚于停水开始时间" in report.errors[0][1]
+
+
+def test_page_numbers_outside_its_three_values_is_a_template_error(tmp_path):
+    # PageSetup.page_numbers is Literal["auto", "always", "never"]: anything else used to pass through silently.
+    from docgen.errors import TemplateError
+    from docgen.library.folders import load_template
+    folder = tmp_path / "odd-pages"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("id: odd-pages\ntitle: 测试\npage:\n  page_numbers: sometimes\n",
+                                          encoding="utf-8")
+    (folder / "body.md").write_text("# 测试\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as e:
+        load_template(folder)
+    assert "sometimes" in str(e.value) and e.value.field == "page.page_numbers"
+    assert "auto" in e.value.expected and "never" in e.value.expected
+    (folder / "template.yaml").write_text("id: odd-pages\ntitle: 测试\npage:\n  page_numbers: always\n",
+                                          encoding="utf-8")
+    assert load_template(folder).page.page_numbers == "always"

@@ -84,7 +84,14 @@ def _page(spec: Any, where: str) -> m.PageSetup:
             if k in spec:
                 setattr(page, k, m.length_pt(spec[k]))
         if "page_numbers" in spec:
-            page.page_numbers = str(spec["page_numbers"])
+            value = str(spec["page_numbers"])
+            for choice in m.PAGE_NUMBERS:
+                if value == choice:
+                    page.page_numbers = choice
+                    break
+            else:
+                raise TemplateError(f"page_numbers 不能是「{value}」", file=where, field="page.page_numbers",
+                                    expected="、".join(m.PAGE_NUMBERS))
         if spec.get("landscape"):
             page.landscape = True
             page.width, page.height = page.height, page.width

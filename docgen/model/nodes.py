@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 # Named Chinese type sizes (pt).
 SIZES = {
@@ -224,6 +225,10 @@ Block = (Paragraph | Heading | ListBlock | Table | Signature | Image | QRCode | 
          | PageBreak | Spacer | Columns | Frame | KeepTogether)
 
 
+PageNumbers = Literal["auto", "always", "never"]
+PAGE_NUMBERS: tuple[PageNumbers, ...] = get_args(PageNumbers)
+
+
 @dataclass
 class PageSetup:
     """A4 page with GB/T 9704 house-style margins by default (points)."""
@@ -235,7 +240,7 @@ class PageSetup:
     right: float = 26 * MM
     body_size: float = 16.0         # 三号
     line_spacing: float = 1.5       # multiple of the font size (≈28.9 pt at 三号: 22 lines)
-    page_numbers: str = "auto"      # auto (only multi-page) | always | never
+    page_numbers: PageNumbers = "auto"   # auto (only multi-page) | always | never
     landscape: bool = False
     # A 密封线 (seal line) in the left margin of every page, with these fill-in labels beside it.
     seal_line: bool = False
