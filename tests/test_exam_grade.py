@@ -9,7 +9,8 @@ from fractions import Fraction
 import pytest
 
 from docgen.errors import DataError
-from docgen.exam.grade import KeyItem, grade, group_size, load_key, score_item
+from docgen.exam.grade import grade, group_size, score_item
+from docgen.exam.key import KeyItem, load_key
 
 from .helpers import pdf_text
 

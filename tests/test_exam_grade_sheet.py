@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.exam.grade import KeyItem, grade, read_answer, score_item
+from docgen.exam.grade import grade, read_answer, score_item
+from docgen.exam.key import KeyItem
 
 from .helpers import pdf_text
 from .test_exam_grade import KEY

@@ -1,4 +1,4 @@
-"""The import graph of docgen/: no cycles between modules (counting imports inside functions too)."""
+"""The shape of docgen/: no import cycle (imports inside functions count too) and no module over 600 lines."""
 import ast
 from pathlib import Path
 
@@ -97,3 +97,9 @@ def test_no_import_cycle_inside_docgen():
 
 def test_the_cycle_check_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_no_module_over_600_lines():
+    long = {str(p.relative_to(PKG.parent)): n for p in PKG.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600}
+    assert long == {}

@@ -8,10 +8,11 @@ from pathlib import Path
 from ..profile import load_profile
 from ..writers import atomic_write, formats_for, output_dir, write_outputs
 from ..errors import DataError
-from .bank import BankError, check_unique, dump_bank
+from .bank import BankError
 from .build import Paper, build_papers, key_json, load_spec
 from .grade import GradeResult, grade
 from .importers import ImportResult, import_questions, load_bank
+from .yamlbank import check_unique, dump_bank
 from .layout import key_document, paper_document, sheet_document
 from .report import write_reports
 

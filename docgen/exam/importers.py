@@ -13,10 +13,10 @@ from pathlib import Path
 from ..errors import DataError
 from ..inputs.readers import read_table
 from . import gift
-from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, check_unique,
-                   load_yaml_bank, norm_text, parse_bool, parse_difficulty, parse_letters, parse_points,
-                   parse_scoring, parse_type, resolve_bank_path, split_alternatives)
+from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, norm_text, parse_bool,
+                   parse_difficulty, parse_letters, parse_points, parse_scoring, parse_type, split_alternatives)
 from .gift import Description
+from .yamlbank import check_unique, load_yaml_bank, resolve_bank_path
 
 GIFT_SUFFIXES = (".gift",)
 AIKEN_SUFFIXES = (".aiken", ".txt")
