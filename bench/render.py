@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -37,11 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docgen.batch import Job, Options, run_jobs  # noqa: E402
-from docgen.formatting import FILTERS, money, rmb_upper  # noqa: E402
-from docgen.library import Library  # noqa: E402
+from docgen.batch import Job, Options, WorkerSpec, run_jobs  # noqa: E402
+from docgen.engine.filters import FILTERS, money, rmb_upper  # noqa: E402
+from docgen.library.folders import Library  # noqa: E402
 from docgen.profile import load_profile  # noqa: E402
-from docgen.render import build_document, pdf_bytes  # noqa: E402
+from docgen.engine.pipeline import build_document  # noqa: E402
+from docgen.writers import pdf_bytes  # noqa: E402
 
 TEMPLATE = "fee-dunning-notice"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘龚"
@@ -83,14 +85,13 @@ def engine(recs: list[dict], jobs: int, workdir: Path) -> dict:
     tpl = lib.get(TEMPLATE)
     profile = load_profile()
     data = [tpl.schema.validate(r) for r in recs]
-    spec = {"template": TEMPLATE, "templates": [], "profile": None, "out": "", "formats": [],
-            "source": "bench", "duplex": False, "validated": True}
+    spec = WorkerSpec(template=TEMPLATE, out=Path(), formats=(), source="bench", validated=True)
     res: dict = {"letters": len(recs), "jobs": jobs}
 
     def run(name: str, formats: tuple[str, ...], merge: bool = False, data=data):
         out = workdir / name
         out.mkdir()
-        s = dict(spec, out=str(out), formats=list(formats))
+        s = replace(spec, out=out, formats=formats)
         js = [Job(i, f"{i:05d}", d, i + 2) for i, d in enumerate(data)]
         t = time.perf_counter()
         r = run_jobs(s, js, Options(out=out, formats=formats, merge=merge, jobs=jobs))
@@ -222,7 +223,7 @@ def baseline(recs: list[dict], workdir: Path) -> dict:
     t0.render(dict(recs[0], org=org), env)
     t0.save(str(warm))
     # A fresh machine has no CJK font: LibreOffice gets the bundled ones, as docgen's Word path does.
-    from docgen.wordtemplate import soffice_env
+    from docgen.engine.word import soffice_env
     lo_env = soffice_env(workdir)
     subprocess.run(lo + [str(workdir), str(warm)], check=True, capture_output=True, timeout=300, env=lo_env)
 

@@ -3,19 +3,25 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
-import yaml
-
+from .engine.pipeline import build_document
+from .engine.script import convert_document, for_profile as script_for_profile
+from .engine.word import is_word_template, write_word_outputs
 from .errors import DataError, DocgenError
-from .library import Library, Template
+from .inputs.documents import STDIN_NAME, read_document
+from .library.folders import Library
+from .overrides import apply_overrides, parse_sets  # noqa: F401 - part of the api
 from .profile import load_profile
-from .readers import STDIN_NAME, DataLoader, read_document
-from .render import build_document, formats_for, output_dir, write_outputs
-from .schema import Schema
-from .script import convert_document, for_profile as script_for_profile
-from .wordtemplate import is_word_template, write_word_outputs
+from .writers import FORMATS, Format, document_bytes, formats_for, output_dir, write_outputs
+
+if TYPE_CHECKING:    # the batch engine loads only when a batch runs
+    from .batch import Report
+    from .batch.store import IssueStore, ProgressFn
 
 
 def render_one(template_id: str, *, data_path: Path | str | None = None, data: dict | None = None,
@@ -25,7 +31,7 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
                blank: bool = False) -> list[Path]:
     """Render one template with one data record; returns the files written.
 
-    overrides: ``--set`` values ("field=value" strings or a mapping) applied on top of the data;
+    overrides: field values ("field=value" strings or a mapping) applied on top of the data;
     script: hans/hant/tw/hk output script (default: the profile's ``[output] script``);
     blank: a form with no data, as a pad to fill in by hand (only templates marked ``pad: true``).
     """
@@ -38,19 +44,19 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
     if blank:
         if not tpl.pad:
             pads = [t.id for t in lib.all() if t.pad]
-            raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="--blank",
+            raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="blank",
                             expected="表单模板之一：" + "、".join(pads))
         if data is not None or data_path is not None or use_sample:
-            raise DataError("--blank 不能与 --data、--sample 同时使用", field="--blank",
-                            expected="空白表单只用 --blank（可加 --set 预填个别字段）")
-        data, source = {}, "--blank"
+            raise DataError("空白表单不用数据，也不用示例数据", field="blank",
+                            expected="空白表单不给数据（data、sample），可用 sets 预填个别字段")
+        data, source = {}, "（空白表单）"
     if data is None:
         if use_sample or data_path is None:
             if data_path is None and not use_sample and not overrides:
-                raise DataError("没有给出数据文件", field="--data",
-                                expected=f"--data 数据.yaml，或 --sample 使用示例（docgen show {template_id} --example）")
+                raise DataError("没有给出数据文件", field="data",
+                                expected=f"一个数据文件（YAML/JSON），或模板 {template_id} 的示例数据（sample）")
             data = dict(tpl.sample) if use_sample else {}
-            source = f"{tpl.folder}/template.yaml (sample)" if use_sample else "--set"
+            source = f"{tpl.folder}/template.yaml (sample)" if use_sample else "（逐项给出的值）"
             if use_sample:
                 base_dir = tpl.folder  # a sample's picture paths are relative to its template folder
         else:
@@ -77,112 +83,62 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
         raise
 
 
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    """Read ``--set field=value`` strings into a mapping (later ones win); a value starting with [ or { is YAML."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise DataError(f"无法识别「{item}」", field="--set", expected="字段=值，如 --set owner_name=张三")
-        if value.strip().startswith(("[", "{")):
-            try:
-                value = yaml.load(value, Loader=DataLoader)  # noqa: S506 - a SafeLoader subclass
-            except yaml.YAMLError as e:
-                raise DataError(f"「{key}」的值不是合法的 YAML：{getattr(e, 'problem', e)}", field="--set",
-                                expected="如 --set 'items=[{item: 物业费, amount: 100}]'") from None
-        out[key] = None if value == "" else value
-    return out
+def render_bytes(template_id: str, data: Mapping[str, Any], fmt: Format, *, profile_path: Path | None = None,
+                 templates: list[Path] | None = None) -> bytes:
+    """Render one document in memory (the web preview): its PDF or DOCX bytes; nothing is left on disk.
 
-
-def _put(schema: Schema, record: dict, path: list[str], value: Any, shown: str) -> dict:
-    """A copy of record with value set at path; keys are matched by name, label or alias."""
-    key = path[0]
-    f = schema.field_for(key)
-    if f is None:
-        import difflib
-        names = [x.name for x in schema.fields]
-        close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
-        raise DataError(f"模板没有字段「{key}」", field=f"--set {shown}",
-                        expected=("、".join(close) + " 之一？全部字段：" if close else "") + "、".join(names))
-    record = dict(record)
-    current = None
-    for k in list(record):  # drop the same field given under its label or an alias
-        if schema.field_for(k) is f:
-            if current is None or current in ("", []):
-                current = record[k]
-            del record[k]
-    if len(path) == 1:
-        record[f.name] = value
-        return record
-    if f.type != "list":
-        raise DataError(f"字段「{f.name}」不是列表，不能用 {key}.… 的写法", field=f"--set {shown}")
-    rows = list(current) if isinstance(current, list) else ([current] if isinstance(current, dict) else [])
-    try:
-        index = int(path[1])
-    except ValueError:
-        raise DataError(f"「{path[1]}」不是条目序号", field=f"--set {shown}",
-                        expected=f"{key}.1.字段（序号从 1 开始）") from None
-    if not 1 <= index <= len(rows) + 1:
-        raise DataError(f"{key} 只有 {len(rows)} 条，没有第 {index} 条", field=f"--set {shown}",
-                        expected=f"1 到 {len(rows) + 1}（{len(rows) + 1} 表示新加一条）")
-    if index == len(rows) + 1:
-        rows.append({})
-    if len(path) == 2:
-        rows[index - 1] = value
-    elif len(path) == 3:
-        rows[index - 1] = _put(Schema(f.fields), rows[index - 1] if isinstance(rows[index - 1], dict) else {},
-                               path[2:], value, shown)
-    else:
-        raise DataError("层级太深", field=f"--set {shown}", expected="字段=值 或 列表字段.序号.子字段=值")
-    record[f.name] = rows
-    return record
-
-
-def apply_overrides(tpl: Template, data: dict, overrides: dict | list[str]) -> dict:
-    """The data with ``--set`` values applied: field=value, or list.N.subfield=value (N from 1)."""
-    sets = parse_sets(overrides) if isinstance(overrides, list) else dict(overrides)
-    for key, value in sets.items():
-        data = _put(tpl.schema, data, str(key).split("."), value, str(key))
-    return data
+    data is validated like a data file (field names, labels or aliases; DataError names the field);
+    fmt is "pdf" or "docx"; the output script is the profile's ``[output] script``."""
+    if fmt not in FORMATS:
+        raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
+    tpl = Library(templates).get(template_id)
+    profile = load_profile(profile_path)
+    script = script_for_profile(None, profile)
+    values = tpl.schema.validate(dict(data), base_dir=Path.cwd())
+    if is_word_template(tpl):   # docxtpl (and LibreOffice for PDF) work on files: a private folder, then gone
+        with tempfile.TemporaryDirectory(prefix="docgen-preview-") as tmp:
+            written = write_word_outputs(tpl, values, profile, Path(tmp) / tpl.id, (fmt,), script=script)
+            return next(p for p in written if p.suffix == "." + fmt).read_bytes()
+    doc = convert_document(build_document(tpl, values, profile, validated=True), script)
+    return dict(document_bytes(doc, (fmt,), profile))[fmt]
 
 
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,
-                   png: bool = False, progress: bool = False) -> list[dict]:
-    """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*)."""
+                   png: bool = False, progress: ProgressFn | None = None) -> list[dict]:
+    """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*).
+
+    progress: called with a Progress at the start and after each template."""
     lib = Library(templates)
     load_profile(profile_path)  # a broken profile stops the run before anything is written
     results = []
     ids = lib.ids()
-    bar = None
-    if progress:
-        from rich.progress import Progress
-        bar = Progress(transient=True)
-        bar.start()
-        task = bar.add_task("渲染示例", total=len(ids))
-    try:
-        for tid in ids:
-            entry = {"id": tid, "files": [], "error": None}
-            try:
-                formats = "both"
-                if is_word_template(lib.get(tid)) and not shutil.which("soffice"):
-                    formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
-                entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
-                                                             profile_path=profile_path, templates=templates)]
-                if lib.get(tid).pad:    # a form also as the blank pad the front desk prints
-                    entry["files"] += [str(p) for p in render_one(tid, blank=True, out=out / f"{tid}-blank",
-                                                                  fmt=formats, profile_path=profile_path,
-                                                                  templates=templates)]
-                if png and (out / f"{tid}.pdf").is_file():
-                    entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
-            except DocgenError as e:
-                entry["error"] = e.describe()
-            results.append(entry)
-            if bar:
-                bar.advance(task)
-    finally:
-        if bar:
-            bar.stop()
+    ok = failed = 0
+    from .batch.store import Progress
+
+    def tell(current: str = "") -> None:
+        if progress is not None:
+            progress(Progress(ok + failed, len(ids), ok, failed, 0, current))
+    tell()
+    for tid in ids:
+        entry: dict[str, Any] = {"id": tid, "files": [], "error": None}
+        try:
+            formats = "both"
+            if is_word_template(lib.get(tid)) and not shutil.which("soffice"):
+                formats = "docx"   # a Word template's PDF needs LibreOffice; the DOCX is still the sample
+            entry["files"] = [str(p) for p in render_one(tid, use_sample=True, out=out / tid, fmt=formats,
+                                                         profile_path=profile_path, templates=templates)]
+            if lib.get(tid).pad:    # a form also as the blank pad the front desk prints
+                entry["files"] += [str(p) for p in render_one(tid, blank=True, out=out / f"{tid}-blank",
+                                                              fmt=formats, profile_path=profile_path,
+                                                              templates=templates)]
+            if png and (out / f"{tid}.pdf").is_file():
+                entry["files"].append(str(first_page_png(out / f"{tid}.pdf", out / "png" / tid)))
+        except DocgenError as e:
+            entry["error"] = e.describe()
+        results.append(entry)
+        failed += entry["error"] is not None
+        ok += entry["error"] is None
+        tell(tid)
     return results
 
 
@@ -202,3 +158,44 @@ def check_files(files: list[Path]) -> list[dict]:
     name): one report per file, {"file", "pages", "problems": [{"page", "kind", "text"}]}."""
     from .preflight import check_files as run
     return run([Path(f) for f in files])
+
+
+
+def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level: int = 1, receipt: bool = False,
+            merge: bool = False, duplex: bool = False, formats: tuple[Format, ...] = ("pdf",),
+            split_by: str | None = None, min_amount: Decimal | str | None = None, as_of: date | str | None = None,
+            issue_date: date | str | None = None, due_date: date | str | None = None,
+            late_fee_rate: Decimal | str | None = None, detail: bool = False, jobs: int = 0,
+            resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
+            sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None,
+            public_list: bool = False, script: str | None = None, progress: ProgressFn | None = None,
+            store: IssueStore | None = None) -> Report:
+    """Arrears ledger → one dunning letter per unit, print files and manifest.csv.
+
+    progress: called with a :class:`~docgen.batch.store.Progress` at the start and after each letter;
+    store: an :class:`~docgen.batch.store.IssueStore` that numbers the letters in this process, before
+    rendering, and hears what was issued (default: a RunStore, numbers from 1 within the run)."""
+    from .dunning import dunning as run
+    return run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
+               formats=formats, split_by=split_by, min_amount=min_amount, as_of=as_of, issue_date=issue_date,
+               due_date=due_date, late_fee_rate=late_fee_rate, detail=detail, jobs=jobs, resume=resume,
+               profile_path=profile_path, templates=templates, sheet=sheet, chunk=chunk, sets=sets,
+               public_list=public_list, script=script, progress=progress, store=store)
+
+
+def batch(template_id: str, data: str | Path, *, out: Path, name: str | None = None,
+          formats: tuple[Format, ...] = ("pdf",), merge: bool = False, duplex: bool = False,
+          split_by: str | None = None,
+          jobs: int = 0, resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
+          sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None,
+          progress: ProgressFn | None = None, store: IssueStore | None = None,
+          number_pattern: str | None = None) -> Report:
+    """Any template over a table of records: one document per row, print files and manifest.csv.
+
+    progress and store as for :func:`dunning`; number_pattern (e.g. "TZ-{yyyy}{mm}-{seq:04}") numbers
+    each document's notice_no field from the store where the row gives none."""
+    from .batch import batch as run
+    return run(template_id, data, out=out, name=name, formats=formats, merge=merge, duplex=duplex,
+               split_by=split_by, jobs=jobs, resume=resume, profile_path=profile_path, templates=templates,
+               sheet=sheet, chunk=chunk, sets=sets, script=script, progress=progress, store=store,
+               number_pattern=number_pattern)

@@ -313,7 +313,7 @@ def check_files(files: list[Path], work: Path | None = None) -> list[dict]:
         raise DataError("找不到文件", file=str(missing[0]), expected="一个存在的 PDF 或 DOCX 文件")
     reports = [check(p) for p in pdfs]
     if docxs:
-        from .wordtemplate import docxs_to_pdfs
+        from .engine.word import docxs_to_pdfs
         with tempfile.TemporaryDirectory(prefix="docgen-check-") as tmp:
             converted = docxs_to_pdfs(docxs, Path(tmp))
             by_stem = {p.stem: p for p in pdfs}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from docgen.library import Library
+from docgen.library.folders import Library
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 from .test_seal import make_seal
 
 PADS = sorted(t.id for t in Library().all() if t.pad)
@@ -60,7 +60,7 @@ def test_form_renders_blank_in_both_formats(blanks, tid):
 
 def test_blank_pad_prints_no_date_of_today(blanks):
     import datetime
-    from docgen.formatting import cn_date
+    from docgen.engine.filters import cn_date
     today = cn_date(datetime.date.today())
     for tid, files in blanks.items():
         for f in files:
@@ -81,6 +81,7 @@ def test_blank_pad_never_carries_the_seal_image(tmp_path):
         assert "（盖章）" in pdf_text(pdf) or tid == "renovation-permit"
 
 
+@pytest.mark.slow
 def test_render_blank_on_the_command_line(tmp_path):
     run = [sys.executable, "-m", "docgen.cli", "render", "move-in-inspection", "--blank", "--out",
            str(tmp_path / "pad.pdf")]

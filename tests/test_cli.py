@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from docgen.cli import app
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 
 runner = CliRunner()
 
@@ -127,6 +127,7 @@ def test_demo_renders_every_template(tmp_path):
         assert (tmp_path / f"{x['id']}.docx").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_installed_entry_point_help():
     exe = Path(sys.executable).with_name("docgen")
     out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120)
@@ -135,7 +136,7 @@ def test_installed_entry_point_help():
 
 def test_templates_option_reaches_includes(tmp_path):
     """A --templates folder overrides a part that a built-in bundle includes."""
-    from docgen.library import Library
+    from docgen.library.folders import Library
     src = Library().get("move-in-notice").folder
     override = tmp_path / "tpl" / "move-in-notice"
     override.mkdir(parents=True)
@@ -151,9 +152,9 @@ def test_templates_option_reaches_includes(tmp_path):
 
 def test_show_example_of_every_template_validates_unchanged():
     """`docgen show ID --example` prints YAML that render accepts as it is, for every template."""
-    from docgen.library import Library
+    from docgen.library.folders import Library
     from docgen.profile import Profile
-    from docgen.render import build_document
+    from docgen.engine.pipeline import build_document
     lib = Library()
     for tid in lib.ids():
         r = run("show", tid, "--example")

@@ -9,12 +9,13 @@ from docx.oxml.ns import qn
 
 from docgen import model as m
 from docgen.api import render_one
-from docgen.library import Library
+from docgen.library.folders import Library
 from docgen.profile import Profile
-from docgen.render import build_document, write_outputs
+from docgen.engine.pipeline import build_document
+from docgen.writers import write_outputs
 from docgen.writers.pdf import write_pdf
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
 
 CORE = ("wall-cleaning-notice", "fee-dunning-notice", "renovation-permit")
 
@@ -166,7 +167,7 @@ def test_table_cell_longer_than_a_page_continues_in_rows():
 
 
 def test_complaint_with_a_very_long_content_prints_on_several_pages(tmp_path):
-    from docgen.library import Library
+    from docgen.library.folders import Library
     tpl = Library().get("complaint-record")
     content = "".join(f"第{i}句：业主反映楼上住户夜间噪音扰民，多次沟通无果。" for i in range(1, 121))
     doc = build_document(tpl, dict(tpl.sample, content=content), Profile())
@@ -192,7 +193,7 @@ def test_template_checks_name_the_field_and_values(tmp_path):
     # in one render and as one row of a batch (the other rows still render).
     from docgen.batch import batch
     from docgen.errors import DataError
-    from docgen.library import Library
+    from docgen.library.folders import Library
     tpl = Library().get("water-outage-notice")
     base = dict(tpl.sample)
     with pytest.raises(DataError) as e:
@@ -216,3 +217,21 @@ def test_template_checks_name_the_field_and_values(tmp_path):
     report = batch("water-outage-notice", rows, out=tmp_path / "out", jobs=1)
     assert report.exit_code == 1 and report.letters == 1
     assert report.errors[0][0] == 3 and "应晚于停水开始时间" in report.errors[0][1]
+
+
+def test_page_numbers_outside_its_three_values_is_a_template_error(tmp_path):
+    # PageSetup.page_numbers is Literal["auto", "always", "never"]: anything else used to pass through silently.
+    from docgen.errors import TemplateError
+    from docgen.library.folders import load_template
+    folder = tmp_path / "odd-pages"
+    folder.mkdir()
+    (folder / "template.yaml").write_text("id: odd-pages\ntitle: 测试\npage:\n  page_numbers: sometimes\n",
+                                          encoding="utf-8")
+    (folder / "body.md").write_text("# 测试\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as e:
+        load_template(folder)
+    assert "sometimes" in str(e.value) and e.value.field == "page.page_numbers"
+    assert "auto" in e.value.expected and "never" in e.value.expected
+    (folder / "template.yaml").write_text("id: odd-pages\ntitle: 测试\npage:\n  page_numbers: always\n",
+                                          encoding="utf-8")
+    assert load_template(folder).page.page_numbers == "always"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from .conftest import render_pair
+from .helpers import render_pair
 
 MM = 72 / 25.4
 # The cells a person fills in at the door, by their printed label.
@@ -144,9 +144,10 @@ def test_stub_never_starts_a_sheet_alone(receipts, tid):
         assert any(w["bottom"] < org[1] and "服务电话" in w["text"] for w in words)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed")
 def test_receipt_cells_in_docx_through_libreoffice(receipts, tmp_path):
-    from docgen.wordtemplate import soffice_env
+    from docgen.engine.word import soffice_env
     lo = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(lo), *(str(receipts[t][1]) for t in RECEIPTS)],
@@ -192,7 +193,7 @@ def test_key_register_records_the_id_its_note_asks_for_last_four_only(tmp_path):
 
 def test_mainland_templates_use_mainland_quotes(samples):
     """“” in Simplified output, never 「」 (Traditional output converts them as usual)."""
-    from .conftest import docx_text, pdf_text
+    from .helpers import docx_text, pdf_text
     out, results = samples
     for r in results:
         for suffix in (".pdf", ".docx"):
@@ -242,7 +243,7 @@ def test_each_party_has_room_for_a_42mm_seal_a_signature_and_a_date(tmp_path, ti
 
 def test_traditional_output_turns_mainland_quotes_into_corner_brackets(tmp_path):
     from docgen.api import render_one
-    from .conftest import docx_text, pdf_text
+    from .helpers import docx_text, pdf_text
     for script in ("tw", "hk"):
         files = render_one("access-card-notice", use_sample=True, out=tmp_path / script, script=script)
         for f in files:

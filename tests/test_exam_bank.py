@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.exam.bank import BankError, dump_bank, load_bank, load_yaml_bank
+from docgen.exam.bank import BankError
+from docgen.exam.yamlbank import dump_bank, load_yaml_bank
+from docgen.exam.importers import load_bank
 from docgen.exam.importers import import_file
 
 GIFT = """\

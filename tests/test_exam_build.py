@@ -9,14 +9,16 @@ import pytest
 from typer.testing import CliRunner
 
 from docgen import model as m
+from docgen.model import walk
 from docgen.cli import app
 from docgen.errors import DataError
 from docgen.exam.api import build_exam
-from docgen.exam.bank import LETTERS, load_bank
+from docgen.exam.bank import LETTERS
+from docgen.exam.importers import load_bank
 from docgen.exam.build import build_papers, load_spec, spec_from_mapping
 from docgen.exam.layout import paper_document, plain_text
 
-from .conftest import docx_text, pdf_text, pdfcheck
+from .helpers import docx_text, pdf_text, pdfcheck
 from .test_exam_bank import AIKEN, GIFT, SHEET, write_xlsx
 
 
@@ -121,16 +123,9 @@ def test_no_answer_on_the_paper(built, name):
         model_text = plain_text(doc)
         for s in secrets:
             assert model_text.count(s) <= printed.count(s), s
-        for b in _walk(doc.blocks):
+        for b in walk.blocks(doc):
             if isinstance(b, m.Paragraph):
                 assert all(x.text == "" for x in b.inlines if isinstance(x, m.Blank))
-
-
-def _walk(blocks):
-    for b in blocks:
-        yield b
-        if isinstance(b, (m.KeepTogether, m.Frame)):
-            yield from _walk(b.blocks)
 
 
 def test_pdfcheck_clean(built):
@@ -296,7 +291,8 @@ def test_paper_graded_end_to_end(tmp_path, sources):
 @pytest.mark.parametrize("width_chars", range(6, 30))
 def test_answer_bracket_never_splits(width_chars):
     """（　　） holds together at every line width: no line ends with （ before its blank space."""
-    from docgen.typography import break_lines, fontset
+    from docgen.writers.pdf.linebreak import break_lines
+    from docgen.writers.pdf.fonts import fontset
     from docgen.writers.pdf import shape
     from docgen.exam.layout import ANSWER_BRACKET
     glyphs = shape([m.Text("3. 发现电梯困人时，下列做法正确的是" + ANSWER_BRACKET + "。")], fontset(), 12)

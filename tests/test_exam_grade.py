@@ -9,9 +9,10 @@ from fractions import Fraction
 import pytest
 
 from docgen.errors import DataError
-from docgen.exam.grade import KeyItem, grade, group_size, load_key, score_item
+from docgen.exam.grade import grade, group_size, score_item
+from docgen.exam.key import KeyItem, load_key
 
-from .conftest import pdf_text
+from .helpers import pdf_text
 
 # A hand-written key: the same five questions in two versions (B has other orders and letters).
 KEY = {

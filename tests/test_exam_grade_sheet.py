@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.exam.grade import KeyItem, grade, read_answer, score_item
+from docgen.exam.grade import grade, read_answer, score_item
+from docgen.exam.key import KeyItem
 
-from .conftest import pdf_text
+from .helpers import pdf_text
 from .test_exam_grade import KEY
 
 HEAD = ["姓名", "工号", "部门", "版本", "Q1", "Q2", "Q3", "Q4", "Q5"]

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from .conftest import pdf_text, pdfcheck
+from .helpers import pdf_text, pdfcheck
 
 LETTERS = "ABCDEFGH"
 TAGS = ["礼仪", "沟通", "应急"]

@@ -15,11 +15,14 @@ from typer.testing import CliRunner
 from docgen.cli import app
 from docgen.errors import DataError
 from docgen.exam.api import build_exam
-from docgen.exam.bank import LETTERS, dump_bank, load_bank
-from docgen.exam.grade import grade, load_key, score_item
+from docgen.exam.bank import LETTERS
+from docgen.exam.yamlbank import dump_bank
+from docgen.exam.importers import load_bank
+from docgen.exam.grade import grade, score_item
+from docgen.exam.key import load_key
 from docgen.exam.importers import import_questions
 
-from .conftest import docx_text, pdf_text
+from .helpers import docx_text, pdf_text
 
 FULL = """\
 // 物业服务综合题库（GIFT）
@@ -458,7 +461,8 @@ questions:
     numeric: [{value: 2.8, tolerance: 0.1}]
     credit: {}
 """, encoding="utf-8")
-    from docgen.exam.bank import BankError, load_yaml_bank
+    from docgen.exam.bank import BankError
+    from docgen.exam.yamlbank import load_yaml_bank
     with pytest.raises(BankError) as e:
         load_yaml_bank(p)
     assert [(x.row, x.field) for x in e.value.problems] == [

@@ -13,11 +13,11 @@ import pytest
 
 from docgen import model as m
 from docgen.exam.api import build_exam
-from docgen.exam.bank import load_bank
+from docgen.exam.importers import load_bank
 from docgen.exam.build import load_spec, spec_from_mapping, build_papers
 from docgen.exam.layout import MARK_CLOSE, MARK_OPEN, paper_document, sheet_document
 
-from .conftest import pdf_text, pdfcheck
+from .helpers import pdf_text, pdfcheck
 
 MM = 72 / 25.4
 SEAL_MARGIN = 34 * MM          # the seal line's page has this left margin; text starts there
@@ -81,7 +81,7 @@ def _line_texts(pdf_path, left: float = SEAL_MARGIN - 2) -> list[str]:
 
 
 def _lo_convert(tmp_path, *docx):
-    from docgen.wordtemplate import soffice_env
+    from docgen.engine.word import soffice_env
     lo = tmp_path / "lo"
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
                     "--convert-to", "pdf", "--outdir", str(lo), *map(str, docx)],
@@ -181,6 +181,7 @@ def test_scores_brackets_and_blanks_never_split_in_the_pdf(layout_build):
         assert found == [], (pdf.name, found)
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_scores_brackets_and_blanks_never_split_in_the_docx(layout_build, tmp_path):
     out, res = layout_build
@@ -216,6 +217,7 @@ def test_wrapped_option_lines_hang_under_the_option_text(layout_build):
     assert abs(wrapped - text) < 1.0 and wrapped > letter + 6, (letter, text, wrapped)
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_wrapped_option_lines_hang_in_the_docx_too(layout_build, tmp_path):
     out, res = layout_build

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from docgen.errors import DataError
-from docgen.formatting import (
+from docgen.engine.filters import (
     FILTERS, FormatValueError, cn_date, cn_date_upper, cn_datetime, cn_number, cn_period,
     mask_id, mask_name, mask_phone, money, parse_period, rmb_upper, to_date, to_decimal, to_fen,
     weekday,

@@ -10,10 +10,10 @@ import pytest
 
 from docgen import preflight
 
-from .conftest import pdf_text
+from .helpers import pdf_text
 
-pytestmark = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
-                                "apt-get install libreoffice-writer-nogui")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
+                                "apt-get install libreoffice-writer-nogui")]
 
 KEY_TEXT = {
     "wall-cleaning-notice": ["关于清洗外墙的通知", "翠湖花园物业服务中心"],
@@ -26,7 +26,7 @@ KEY_TEXT = {
 def converted(samples, tmp_path_factory):
     """{name: (our PDF, the DOCX converted by LibreOffice)} for every sample and the exam paper and key."""
     from docgen.exam.api import build_exam
-    from docgen.wordtemplate import docxs_to_pdfs
+    from docgen.engine.word import docxs_to_pdfs
     out, results = samples
     exam = tmp_path_factory.mktemp("lo-exam")
     build_exam("sample", exam, versions=1, seed=2026, fmt="both")

@@ -8,9 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from docgen.cli import app
-from docgen.lint import lint_template, source_line
-from docgen.scaffold import new_template
-from docgen.wordtemplate import body_lines
+from docgen.library.lint import lint_template
+from docgen.library.sources import source_line
+from docgen.library.scaffold import new_template
+from docgen.engine.word import body_lines
 
 runner = CliRunner()
 

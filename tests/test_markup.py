@@ -1,5 +1,6 @@
 from docgen import model as m
-from docgen.markup import escape, inline_text, parse, parse_inlines
+from docgen.engine.markup import escape, parse, parse_inlines
+from docgen.model.walk import inline_text
 from docgen.errors import TemplateError
 import pytest
 
@@ -53,7 +54,7 @@ def test_unknown_directive():
 
 
 def test_parse_attrs_quotes_and_escaped_data():
-    from docgen.markup import escape, parse_attrs
+    from docgen.engine.markup import escape, parse_attrs
     assert parse_attrs(".right .bold size=小四") == ({"right", "bold"}, {"size": "小四"})
     assert parse_attrs('label="剪 开" n=8') == (set(), {"label": "剪 开", "n": "8"})
     # data printed into an attribute is backslash-escaped by the template step; the value comes back as typed

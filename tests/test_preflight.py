@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from docgen import preflight
-from docgen.typography import fontset
+from docgen.writers.pdf.fonts import fontset
 
-from .conftest import shared_pdfcheck
+from .helpers import shared_pdfcheck
 
 
 def _page(path: Path, lines: list[tuple[float, float, str]], helvetica: bool = False) -> Path:
@@ -76,6 +76,7 @@ def test_text_layer_that_does_not_round_trip(tmp_path):
     assert "text" in _kinds(bad)
 
 
+@pytest.mark.slow
 def test_docgen_check_cli(tmp_path):
     good = _page(tmp_path / "good.pdf", [(72, 700, "一二三")])
     bad = _page(tmp_path / "bad.pdf", [(72, 700, "一二三四五六七八九（"), (72, 682, "一二")])

@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from docgen.errors import DataError
-from docgen.readers import (
+from docgen.inputs.documents import read_document
+from docgen.inputs.readers import (
     Row,
     normalize_text,
     parse_amount,
     parse_date,
     parse_period,
-    read_document,
     read_headers,
     read_table,
 )
@@ -574,7 +574,7 @@ def test_one_column_table_keeps_rows_after_header(tmp_path):
 def test_yaml_numbers_are_the_decimal_of_their_text(tmp_path):
     from decimal import Decimal
     import yaml
-    from docgen.readers import DataLoader
+    from docgen.inputs.documents import DataLoader
     data = yaml.load("a: 1500.00\nb: -0.5\nc: 4851.09\nd: 8:30\ne: 0101\n", Loader=DataLoader)
     assert data == {"a": Decimal("1500.00"), "b": Decimal("-0.5"), "c": Decimal("4851.09"), "d": "8:30", "e": "0101"}
     assert str(data["a"]) == "1500.00"

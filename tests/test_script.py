@@ -8,20 +8,21 @@ from docx import Document as DocxDocument
 from typer.testing import CliRunner
 
 from docgen import model as m
+from docgen.model import walk
 from docgen.api import render_one
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.formatting import cn_date, cn_date_upper, money, rmb_upper
-from docgen.library import Library
-from docgen.markup import inline_text
+from docgen.engine.filters import cn_date, cn_date_upper, money, rmb_upper
+from docgen.library.folders import Library
+from docgen.model.walk import inline_text
 from docgen.profile import Profile
-from docgen.render import build_document
-from docgen.script import convert_document, convert_docx, convert_runs, convert_text, normalize
+from docgen.engine.pipeline import build_document
+from docgen.engine.script import convert_document, convert_docx, convert_runs, convert_text, normalize
 
 try:
-    from .conftest import docx_text, pdf_text, pdfcheck
+    from .helpers import docx_text, pdf_text, pdfcheck
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdfcheck
+    from helpers import docx_text, pdf_text, pdfcheck
 
 runner = CliRunner()
 
@@ -175,21 +176,7 @@ def test_convert_docx_paragraphs_tables_and_headers(tmp_path):
 
 def _texts(blocks) -> list[str]:
     """Every text and blank run in reading order, into frames, tables and signatures."""
-    out = []
-    for b in blocks:
-        groups = []
-        if isinstance(b, (m.Paragraph, m.Heading)):
-            groups = [b.inlines]
-        elif isinstance(b, m.Table):
-            groups = [c.inlines for row in b.rows for c in row]
-        elif isinstance(b, (m.ListBlock, m.Columns)):
-            groups = b.items
-        elif isinstance(b, m.Signature):
-            groups = b.lines
-        elif isinstance(b, (m.Frame, m.KeepTogether)):
-            out += _texts(b.blocks)
-        out += [x.text for g in groups for x in g if isinstance(x, (m.Text, m.Blank))]
-    return out
+    return [x.text for group in walk.inlines(blocks) for x in group if isinstance(x, (m.Text, m.Blank))]
 
 
 def test_every_sample_converts_without_losing_text():

@@ -66,22 +66,14 @@ def test_missing_seal_file_is_a_clear_error(tmp_path):
 def _signature_texts(template_id: str, profile_path: Path) -> list[str]:
     """The texts of every signature block line (and party block line) of a sample, as printed."""
     from docgen import model as m
-    from docgen.library import Library
-    from docgen.markup import inline_text
+    from docgen.library.folders import Library
+    from docgen.model import walk
+    from docgen.model.walk import inline_text
     from docgen.profile import load_profile
-    from docgen.render import build_document
+    from docgen.engine.pipeline import build_document
     tpl = Library().get(template_id)
     doc = build_document(tpl, dict(tpl.sample), load_profile(profile_path), today=None)
-    out: list[str] = []
-
-    def walk(blocks):
-        for b in blocks:
-            if isinstance(b, m.Signature):
-                out.extend(inline_text(line) for line in b.lines)
-            elif isinstance(b, (m.Frame, m.KeepTogether)):
-                walk(b.blocks)
-    walk(doc.blocks)
-    return out
+    return [inline_text(line) for b in walk.blocks(doc) if isinstance(b, m.Signature) for line in b.lines]
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +112,7 @@ def test_seal_box_is_42mm_and_over_the_date(sealed):
         assert img["x0"] < cx < img["x1"] and img["top"] < cy < img["bottom"]
 
 
+@pytest.mark.slow
 def test_seal_covers_only_the_signature_in_every_docx_through_libreoffice(sealed, sealed_lo):
     from .sealcheck import seal_boxes, seal_findings
     out, sig = sealed

@@ -16,9 +16,9 @@ from docx import Document as read_docx
 
 from docgen.api import render_one
 from docgen.errors import DataError
-from docgen.library import Library
+from docgen.library.folders import Library
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck
 from .test_evidence import cell_of
 from .test_seal import make_seal
 
@@ -367,7 +367,7 @@ def test_rectification_seal_lands_beside_the_signature_above_the_cut_line(tmp_pa
 
 
 def test_rectification_deadline_before_the_finding_is_refused():
-    from docgen.render import build_document
+    from docgen.engine.pipeline import build_document
     from docgen.profile import load_profile
     tpl = Library().get("rectification-notice")
     data = dict(tpl.sample, deadline="2026-11-20")
@@ -542,7 +542,7 @@ def test_training_summary(rendered):
 
 def test_training_summary_is_filled_from_exam_grade_output(graded, tmp_path):
     """scores.csv rows (read by docgen's own table reader, headers as grade writes them) and summary.json as it is."""
-    from docgen.readers import read_table
+    from docgen.inputs.readers import read_table
     with read_table(graded / "scores.csv") as t:
         rows = [r.values for r in t]
     summary = json.loads((graded / "summary.json").read_text(encoding="utf-8"))
@@ -570,7 +570,7 @@ def test_training_summary_is_filled_from_exam_grade_output(graded, tmp_path):
 
 
 def test_training_summary_refuses_inconsistent_counts():
-    from docgen.render import build_document
+    from docgen.engine.pipeline import build_document
     from docgen.profile import load_profile
     tpl = Library().get("training-summary")
     with pytest.raises(DataError) as e:

@@ -11,8 +11,8 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, cell_text, pdf_text_and_cells, docx_text, page_count as pages, pdf_text, pdfcheck, texts
-from .conftest import render_pair as _render, sample_with as _sample
+from .helpers import assert_east_asian_fonts, cell_text, pdf_text_and_cells, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .helpers import render_pair as _render, sample_with as _sample
 
 DUNNING = ("parking-fee-dunning", "demand-letter", "final-notice", "delivery-receipt", "arrears-public-list")
 RENOVATION = ("renovation-application", "renovation-undertaking", "renovation-agreement",
@@ -535,7 +535,9 @@ def test_renovation_deposit_refund_deductions_over_deposit(tmp_path):
     for text in texts(_render(tmp_path, "renovation-deposit-refund", data)):
         assert "2,150.50" in text
         assert "扣款超过押金，差额150.50元另行结算" in text
-        assert "人民币零元整" in text or "0.00" in text
+        # nothing is refunded: 应退 is 0.00 in figures, in words and in the finance step (the deposit's
+        # own "2,000.00" must not stand in for it)
+        assert "应退金额0.00" in text and "应退金额（大写）人民币零元整" in text and "应退0.00元" in text
 
 
 def test_renovation_deposit_refund_blank_form(tmp_path):

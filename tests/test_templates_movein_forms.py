@@ -9,12 +9,13 @@ import pdfplumber
 import pytest
 from docx import Document as read_docx
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
 from docgen.api import render_one
 from docgen.errors import DataError
-from docgen.library import Library
+from docgen.library.folders import Library
 from docgen.profile import Profile
-from docgen.render import build_document, write_outputs
+from docgen.engine.pipeline import build_document
+from docgen.writers import write_outputs
 
 MOVE_IN = ["move-in-notice", "move-in-procedure", "move-in-payment-notice", "move-in-inspection",
            "key-handover", "owner-registration", "move-in-packet"]
@@ -484,7 +485,7 @@ def test_training_record(rendered):
 # ---------------------------------------------------------------- the fen filter
 
 def test_fen_filter_rounds_half_up():
-    from docgen.render import make_env
+    from docgen.engine.jinja import make_env
     env = make_env()
     out = env.from_string("{{ (a * b) | fen }} {{ ((a * b) | fen) + ((a * b) | fen) }}").render(
         a=Decimal("88.5"), b=Decimal("2.33"))

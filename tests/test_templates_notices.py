@@ -9,8 +9,8 @@ from docx import Document as DocxDocument
 
 from docgen.errors import DataError
 
-from .conftest import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
-from .conftest import render_pair as _render, sample_with as _sample
+from .helpers import assert_east_asian_fonts, cell_text, docx_text, page_count as pages, pdf_text, pdfcheck, texts
+from .helpers import render_pair as _render, sample_with as _sample
 
 NOTICES = ("dog-keeping-notice", "access-card-notice", "owner-card-notice", "good-news-notice",
            "festival-tips", "weather-tips", "works-completion-notice", "lost-and-found-notice",
@@ -373,7 +373,7 @@ def test_table_cells_reject_overlong_text(tmp_path, tid, field, sub, label):
 @pytest.mark.parametrize("width_chars", range(7, 24))
 def test_spaced_phone_number_stays_on_one_line(width_chars):
     # Notices print org.phone as written in the profile ("0571-8650 2266"); a line may not break inside it.
-    from docgen.typography import Glyph, break_lines
+    from docgen.writers.pdf.linebreak import Glyph, break_lines
     text = "紧急报修请拨打：0571-8650 2299，咨询电话：0571-8650 2266。"
     glyphs = [Glyph(" ", 3.0, None, kind="space") if ch == " " else
               Glyph(ch, 10.0 if ord(ch) > 0x2000 else 5.0, object()) for ch in text]

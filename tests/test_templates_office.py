@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from docgen.cli import app
 
 from docgen.api import render_one
-from docgen.formatting import money, rmb_upper
-from docgen.library import Library
+from docgen.engine.filters import money, rmb_upper
+from docgen.library.folders import Library
 
-from .conftest import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck
 from .test_evidence import MM, cell_of, _page_with
 
 OFFICE = ["tenant-move-in-notice", "tenant-move-in-pack-receipt", "tenant-info-sheet", "tenant-signatories",

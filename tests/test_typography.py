@@ -1,7 +1,7 @@
 """Line breaking rules and font fallback."""
 import pytest
 
-from docgen.typography import NO_END, NO_START, Glyph, break_lines
+from docgen.writers.pdf.linebreak import NO_END, NO_START, Glyph, break_lines
 
 
 def glyphs(text, size=10.0):
@@ -123,7 +123,7 @@ def test_one_character_last_line_pulls_a_character_down():
 
 
 def test_fit_columns_widens_what_content_needs_from_the_others():
-    from docgen.typography import fit_columns
+    from docgen.writers.pdf.linebreak import fit_columns
     out = fit_columns([10, 45, 45], [30, 0, 0])
     assert out[0] == 30 and abs(sum(out) - 100) < 1e-9 and abs(out[1] - out[2]) < 1e-9
     assert fit_columns([50, 50], [10, 10]) == [50, 50]
@@ -165,7 +165,7 @@ def test_docx_bold_runs_are_bold_for_latin_too_with_autospace(tmp_path):
 def test_table_columns_fit_their_content_in_both_writers(tmp_path):
     from docx.oxml.ns import qn
     from docgen import model as m
-    from docgen.typography import fontset
+    from docgen.writers.pdf.fonts import fontset
     from docgen.writers.pdf import table_widths
     cells = lambda *ts: [m.Cell([m.Text(t)]) for t in ts]
     t = m.Table([cells("序号", "钥匙编号", "说明"), cells("1", "K-B1-05", "当日归还")], widths=[1, 1, 12], size=12)
@@ -180,7 +180,7 @@ def test_table_columns_fit_their_content_in_both_writers(tmp_path):
 
 
 def test_autospace_between_han_and_latin_only():
-    from docgen.typography import autospace
+    from docgen.writers.pdf.linebreak import autospace
     gl = glyphs("第3条（2米）A，B")
     autospace(gl, 10.0)
     widths = {g.text: g.width for g in gl}

@@ -8,17 +8,16 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from docgen import library, scaffold
 from docgen.api import apply_overrides, render_one
 from docgen.cli import app
 from docgen.errors import DataError
-from docgen.library import Library, load_template
-from docgen.scaffold import new_template
+from docgen.library.folders import Library, load_template
+from docgen.library.scaffold import new_template
 
 try:
-    from .conftest import docx_text, pdf_text, pdf_text_and_cells
+    from .helpers import docx_text, pdf_text, pdf_text_and_cells
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdf_text_and_cells
+    from helpers import docx_text, pdf_text, pdf_text_and_cells
 
 runner = CliRunner()
 
@@ -31,8 +30,7 @@ def run(*args, input=None):
 def user_dir(tmp_path, monkeypatch) -> Path:
     """An empty ~/.config/docgen/templates for the test."""
     d = tmp_path / "config" / "docgen" / "templates"
-    monkeypatch.setattr(library, "USER_DIR", d)
-    monkeypatch.setattr(scaffold, "USER_DIR", d)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("DOCGEN_TEMPLATES", raising=False)
     return d
 
@@ -190,7 +188,7 @@ def test_worked_example_in_the_guide_lints_clean_and_renders(tmp_path):
     for name, text in blocks:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    from docgen.lint import lint_template
+    from docgen.library.lint import lint_template
     assert [p.describe() for p in lint_template(tmp_path / "garage-floor-works")] == []
     pdf, = render_one("garage-floor-works", templates=[tmp_path], use_sample=True, out=tmp_path / "s.pdf")
     text = pdf_text_and_cells(pdf)      # the dates wrap at 至 in their cell
@@ -213,7 +211,7 @@ def test_worked_example_in_the_readme_lints_clean_and_renders(tmp_path):
     for name, text in blocks:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
-    from docgen.lint import lint_template
+    from docgen.library.lint import lint_template
     assert [p.describe() for p in lint_template(tmp_path / "lift-inspection-notice")] == []
     pdf, = render_one("lift-inspection-notice", templates=[tmp_path], use_sample=True, out=tmp_path / "s.pdf")
     text = pdf_text(pdf)

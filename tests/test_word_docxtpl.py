@@ -19,8 +19,8 @@ from lxml import etree
 
 from docgen.api import render_one
 from docgen.errors import DocgenError
-from docgen.lint import lint_template
-from docgen.scaffold import new_template
+from docgen.library.lint import lint_template
+from docgen.library.scaffold import new_template
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes)\.xml$")
@@ -353,7 +353,7 @@ def test_unknown_filter_or_stray_endif_names_the_paragraph(tmp_path, text, snipp
 
 
 def test_body_lines_read_docxtpl_tags_like_docxtpl(tmp_path):
-    from docgen.wordtemplate import body_lines
+    from docgen.engine.word import body_lines
     src = tmp_path / "a.docx"
     d = Document()
     t = d.add_table(rows=1, cols=2)
@@ -431,8 +431,8 @@ def test_an_error_in_the_footer_says_it_is_in_the_footer(tmp_path):
 
 
 def test_which_names_are_taken_for_pictures():
-    from docgen import wordfields
-    from docgen.wordtemplate import word_env
+    from docgen.library import wordfields
+    from docgen.engine.word import word_env
     env = word_env()
     ast = env.parse("{{ photo }}{{ logo_text }}{{ image_count + 1 }}{{ 现场照片 }}{{ image(sign) }}"
                     "{% for img in images %}{{ img }}{% endfor %}{% for n in photo_names %}{{ n }}{% endfor %}"

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from docx import Document as DocxDocument
 
-from docgen import wordtemplate
+from docgen.engine import word as wordtemplate
 from docgen.api import render_one
 from docgen.errors import DataError, TemplateError
-from docgen.scaffold import new_template
+from docgen.library.scaffold import new_template
 
 try:
-    from .conftest import docx_text, pdf_text, pdfcheck
+    from .helpers import docx_text, pdf_text, pdfcheck
 except ImportError:  # tests/ run as plain modules
-    from conftest import docx_text, pdf_text, pdfcheck
+    from helpers import docx_text, pdf_text, pdfcheck
 
 needs_soffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) not installed: "
                                    "apt-get install libreoffice-writer-nogui")
@@ -154,6 +154,7 @@ def test_without_libreoffice_pdf_is_a_clear_error(word_tpl, tmp_path, monkeypatc
     assert out.suffix == ".docx" and out.is_file()
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_word_template_to_pdf_through_libreoffice(word_tpl, tmp_path):
     written = render_one("fee-letter", templates=[word_tpl.parent], use_sample=True, out=tmp_path / "letter")
@@ -189,7 +190,7 @@ def test_docx_import_declares_the_tags_it_finds(tmp_path):
     assert re.search(r"(?m)^  rows:.*\n    type: list\n.*\n.*\n    fields:\n      name: \{type: any.*\n"
                      r"      amount: \{type: money", yml), yml
     assert "org:" not in yml
-    from docgen.lint import lint_template
+    from docgen.library.lint import lint_template
     assert [p.describe() for p in lint_template(folder, pdf=False)] == []
     out, = render_one("meter-notice", templates=[folder.parent], use_sample=True, out=tmp_path / "m.docx")
     text = docx_text(out)
@@ -238,10 +239,11 @@ def test_batch_word_pdf_needs_libreoffice(word_tpl, tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_dunning_with_a_word_letter_to_pdf(word_tpl, tmp_path):
     # The monthly ledger through the office's own Word letter; LibreOffice makes the PDFs, one run per chunk.
-    from docgen.batch import dunning
+    from docgen.dunning import dunning
     from .test_batch_run import AS_OF, small_ledger
     out = tmp_path / "out"
     report = dunning(small_ledger(tmp_path, units=3), out=out, template="fee-letter", templates=[word_tpl.parent],

@@ -6,12 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..profile import load_profile
-from ..render import atomic_write, formats_for, output_dir, write_outputs
+from ..writers import atomic_write, formats_for, output_dir, write_outputs
 from ..errors import DataError
-from .bank import BankError, check_unique, dump_bank, load_bank
+from .bank import BankError
 from .build import Paper, build_papers, key_json, load_spec
 from .grade import GradeResult, grade
-from .importers import ImportResult, import_questions
+from .importers import ImportResult, import_questions, load_bank
+from .yamlbank import check_unique, dump_bank
 from .layout import key_document, paper_document, sheet_document
 from .report import write_reports
 
@@ -75,7 +76,7 @@ def grade_exam(key_path: Path, responses: Path, out: Path, *, pass_mark: Decimal
     """Grade responses against key.json and write the score lists, item analysis, problems and report into out/.
 
     pass_mark and partial default to the settings stored in key.json at build time."""
-    from ..typography import fontset
+    from ..writers.pdf.fonts import fontset
     res = grade(key_path, responses, pass_mark=pass_mark, partial=partial, sheet=sheet,
                 missing_as_blank=missing_as_blank)
     profile = load_profile(profile_path)

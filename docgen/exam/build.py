@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..formatting import cn_number
-from ..readers import read_document
-from .bank import (BUILTIN_DIR, DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text,
-                   parse_difficulty, parse_points, parse_type)
+from ..engine.filters import cn_number
+from ..inputs.documents import read_document
+from .bank import (DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text, parse_difficulty,
+                   parse_points, parse_type)
+from .yamlbank import BUILTIN_DIR
 
 VERSION_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"   # no I or O: they read as 1 and 0 on a sheet
 
@@ -323,10 +324,10 @@ def spec_from_mapping(data: dict, name: str = "spec", default_title: str = "岗�
         notes = data["notes"]
         spec.notes = [norm_text(n) for n in (notes if isinstance(notes, list) else [notes]) if norm_text(n)]
     if "pass_mark" in data:
-        from .grade import check_pass_mark
+        from .key import check_pass_mark
         spec.pass_mark = check_pass_mark(data["pass_mark"], "pass_mark", name)
     if "partial" in data:
-        from .grade import check_partial
+        from .key import check_partial
         spec.partial = check_partial(data["partial"], "partial", name)
     return spec
 
@@ -447,7 +448,7 @@ def build_papers(bank: Bank, spec: Spec, *, versions: int = 2, seed: int | None 
 
 def key_json(papers: list[Paper]) -> str:
     """key.json text: the grading settings of the spec and {"A": [entries in printed order], "B": […]}."""
-    from .grade import KEY_FORMAT
+    from .key import KEY_FORMAT
     spec = papers[0].spec
     data = {"format": KEY_FORMAT, "pass_mark": points_json(spec.pass_mark), "partial": spec.partial,
             "full_marks": points_json(papers[0].total), "versions": {p.version: p.key() for p in papers}}

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
-from ..readers import read_table
+from ..inputs.readers import read_table
 from . import gift
-from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question,
-                   norm_text, parse_bool, parse_difficulty, parse_letters, parse_points, parse_scoring,
-                   parse_type, split_alternatives)
+from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, norm_text, parse_bool,
+                   parse_difficulty, parse_letters, parse_points, parse_scoring, parse_type, split_alternatives)
 from .gift import Description
+from .yamlbank import check_unique, load_yaml_bank, resolve_bank_path
 
 GIFT_SUFFIXES = (".gift",)
 AIKEN_SUFFIXES = (".aiken", ".txt")
@@ -52,7 +52,6 @@ def import_questions(path: str | Path, *, fmt: str | None = None, tags: list[str
     elif kind in ("xlsx", "csv", "sheet"):
         res = read_sheet(p)
     elif kind in ("yaml", "yml", "json"):
-        from .bank import load_yaml_bank
         res = ImportResult(load_yaml_bank(p))
     else:
         raise DataError(f"不认识的题库格式「{kind}」", file=str(p), field="--format",
@@ -355,3 +354,31 @@ def _sheet_question(item: dict, option_cells: list, answer, scoring, name: str, 
     if qtype == "blank" and not BLANK.search(q.stem) and q.stem:
         q.stem += "____" if len(q.answer) == 1 else ""
     return q
+
+
+def load_bank(path: str | Path, *, fmt: str | None = None) -> Bank:
+    """Read a bank from YAML, a folder of YAML files, or GIFT/Aiken/XLSX (by suffix or fmt)."""
+    p = resolve_bank_path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix.lower() in (".yaml", ".yml") and not f.name.startswith("."))
+        if not files:
+            raise DataError("文件夹里没有 .yaml 题库文件", file=str(p))
+        banks, problems = [], []
+        for f in files:
+            try:
+                banks.append(load_yaml_bank(f))
+            except BankError as e:
+                problems.extend(e.problems)
+            except DataError as e:
+                problems.append(e)
+        if problems:
+            raise BankError(problems)
+        bank = Bank([q for b in banks for q in b.questions], next((b.title for b in banks if b.title), ""), str(p))
+    elif (fmt or "").lower() in ("", "yaml", "yml", "json") and p.suffix.lower() in (".yaml", ".yml", ".json"):
+        bank = load_yaml_bank(p)
+    else:
+        bank = import_file(p, fmt=fmt)
+    if not bank.questions:
+        raise DataError("题库里没有题目", file=str(p))
+    check_unique(bank.questions)
+    return bank

@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 from .. import model as m
-from ..formatting import cn_number
+from ..model import walk
+from ..engine.filters import cn_number
 from .bank import BLANK, BRACKET, LETTERS
 from .build import Item, Paper, Section, fmt_points
 
@@ -403,21 +404,7 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
 
 
 def plain_text(doc: m.Document) -> str:
-    """All text a document prints (for checks that nothing leaks)."""
-    from ..markup import inline_text
-    out: list[str] = []
-
-    def walk(blocks):
-        for b in blocks:
-            if isinstance(b, (m.Paragraph, m.Heading)):
-                out.append(inline_text(b.inlines))
-            elif isinstance(b, m.Columns):
-                out.extend(inline_text(i) for i in b.items)
-            elif isinstance(b, m.Table):
-                out.extend(inline_text(c.inlines) for row in b.rows for c in row)
-            elif isinstance(b, (m.KeepTogether, m.Frame)):
-                walk(b.blocks)
-    walk(doc.blocks)
-    return "\n".join(out)
+    """All text a document prints (for checks that nothing leaks): every block kind, through model.walk."""
+    return walk.plain_text(doc)
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .. import model as m
-from ..render import atomic_write, output_dir
+from ..writers import atomic_write, output_dir
 from ..writers.pdf import write_pdf
 from .build import fmt_points
 from .grade import TYPE_SHORT, Candidate, GradeResult, r
@@ -351,7 +351,7 @@ def _xlsx(res: GradeResult, path: Path) -> None:
 def write_reports(res: GradeResult, out: Path, *, title: str = "考试成绩分析报告", org_name: str = "",
                   fonts=None) -> list[Path]:
     """Write scores.xlsx/.csv, items.csv, options.csv, groups.csv, problems.csv, summary.json, histogram.png, report.pdf."""
-    from ..typography import fontset
+    from ..writers.pdf.fonts import fontset
     fonts = fonts or fontset()
     output_dir(out)
     written = []

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DataError
 
 if TYPE_CHECKING:
-    from .grade import KeyItem
+    from .key import KeyItem
 
 NAME_COLS = ("姓名", "name", "考生", "考生姓名")
 STAFF_COLS = ("工号", "staff_id", "employee_id", "员工编号", "员工号")

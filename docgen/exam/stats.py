@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .bank import LETTERS, OBJECTIVE
 
 if TYPE_CHECKING:
-    from .grade import Candidate, GradeResult, KeyItem
+    from .grade import Candidate, GradeResult
+    from .key import KeyItem
 
 GROUP_SHARE = Fraction(27, 100)
 EASY, HARD = Fraction(9, 10), Fraction(1, 5)

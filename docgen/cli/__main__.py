@@ -1,0 +1,4 @@
+"""`python -m docgen.cli`."""
+from . import main
+
+main()

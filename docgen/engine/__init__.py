@@ -1,0 +1,1 @@
+"""The engine: template bodies through sandboxed Jinja, filters, markup, scripts, Word templates."""
