@@ -22,6 +22,8 @@ err = Console(stderr=True)
 
 TemplatesOpt = typer.Option(None, "--templates", help="额外的模板文件夹（可多次给出），同 id 覆盖内置模板。")
 ProfileOpt = typer.Option(None, "--profile", help="机构配置文件 docgen.toml（默认当前目录下的 docgen.toml）。")
+NoRegisterOpt = typer.Option(False, "--no-register", help="不记入发文登记簿（草稿、试印）；默认每份发出的文书都登记并编号。")
+OperatorOpt = typer.Option(None, "--operator", help="经办人（记入发文登记簿；默认 docgen.toml 的 \\[register] operator）。")
 ScriptOpt = typer.Option(None, "--script", help="输出文字：hans 简体（默认）、hant 繁体、tw 台湾正体及用语、"
                                                 "hk 香港繁体；默认取 docgen.toml 的 \\[output] script。")
 
@@ -158,6 +160,8 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
                                                     help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
                                                          "--set items.2.amount=300（列表第 2 条）。"),
            script: Optional[str] = ScriptOpt,
+           no_register: bool = NoRegisterOpt,
+           operator: Optional[str] = OperatorOpt,
            profile: Optional[Path] = ProfileOpt,
            templates: Optional[list[Path]] = TemplatesOpt,
            as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件列表。")):
@@ -166,7 +170,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     try:
         written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
                              profile_path=profile, templates=templates, overrides=sets or None, script=script,
-                             blank=blank)
+                             blank=blank, register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     if as_json:
@@ -230,7 +234,7 @@ def check(files: list[Path] = typer.Argument(..., help="PDF 文件；给出同�
 
 
 # Command groups living in their own modules register themselves on `app`.
-from . import cli_batch, cli_exam, cli_user  # noqa: E402,F401
+from . import cli_batch, cli_exam, cli_register, cli_user  # noqa: E402,F401
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
+from .cli import NoRegisterOpt, OperatorOpt, ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
 from .errors import DataError, DocgenError
 
 _FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
@@ -105,6 +105,8 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
             resume: bool = typer.Option(False, "--resume", help="续跑：跳过上次已完整生成且数据未变的户。"),
             sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel 工作表名（默认第一个）。"),
             script: Optional[str] = ScriptOpt,
+            no_register: bool = NoRegisterOpt,
+            operator: Optional[str] = OperatorOpt,
             profile: Optional[Path] = ProfileOpt,
             templates: Optional[list[Path]] = TemplatesOpt,
             as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
@@ -118,7 +120,8 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
                          due_date=_date(due_date, "--due-date"),
                          late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail, jobs=jobs,
                          resume=resume, profile_path=profile, templates=templates, sheet=sheet,
-                             progress=bar, sets=sets or None, public_list=public_list, script=script)
+                             progress=bar, sets=sets or None, public_list=public_list, script=script,
+                             register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:
@@ -141,6 +144,8 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
           script: Optional[str] = ScriptOpt,
           sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                    help="给每份文书设一个字段（可多次给出），如 --set issue_date=2026-12-01。"),
+          no_register: bool = NoRegisterOpt,
+          operator: Optional[str] = OperatorOpt,
           profile: Optional[Path] = ProfileOpt,
           templates: Optional[list[Path]] = TemplatesOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
@@ -150,7 +155,8 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
             report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
                          split_by=split_by, jobs=jobs, resume=resume, profile_path=profile, templates=templates,
-                         sheet=sheet, progress=bar, sets=sets or None, script=script)
+                         sheet=sheet, progress=bar, sets=sets or None, script=script,
+                         register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:

@@ -47,6 +47,9 @@ class Profile:
     # [dunning] public_list_basis: what allows this office to post an arrears list (a clause of the
     # 管理规约 or a decision of the owners' assembly); without it, dunning --public-list refuses.
     public_list_basis: str | None = None
+    # [register]: where the office's register lives (path), who issues (operator), number patterns per
+    # template ([register.numbers] template-id = "CG-{yyyy}{mm}-{seq:04}"), dunning escalate_after_days.
+    register: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seal(self) -> Path | None:
@@ -92,6 +95,15 @@ def load_profile(path: str | Path | None = None, cwd: Path | None = None) -> Pro
     if basis is not None and (not isinstance(basis, str) or not basis.strip()):
         raise DataError("public_list_basis 应为一段文字", file=str(path), field="dunning.public_list_basis",
                         expected="如 \"《翠湖花园管理规约》第二十六条\" 或 \"2026年第一次业主大会决定\"")
+    register = raw.get("register") or {}
+    if not isinstance(register, dict) or not isinstance(register.get("numbers", {}), dict):
+        raise DataError("[register] 应为表（[register.numbers] 也是）", file=str(path), field="register",
+                        expected="path = \"docgen.db\"、operator = \"王小明\"、[register.numbers] 模板id = \"CG-{yyyy}{mm}-{seq:04}\"")
+    days = dunning.get("escalate_after_days", 15)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise DataError(f"escalate_after_days 应为正整数，不是「{days}」", file=str(path),
+                        field="dunning.escalate_after_days", expected="天数，如 15")
+    register = dict(register, escalate_after_days=days)
     return Profile(org=org, fonts=fonts, docx_fonts=dict(raw.get("docx") or {}),
                    script=str(raw.get("output", {}).get("script", "hans")), path=path,
-                   public_list_basis=basis.strip() if basis else None)
+                   public_list_basis=basis.strip() if basis else None, register=register)

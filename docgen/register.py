@@ -98,7 +98,10 @@ def _hint(path: Path) -> str:
 
 
 def db_path(profile=None, cwd: Path | None = None) -> Path:
-    """Where the register lives: [register] path of the profile (relative to it), else ./docgen.db."""
+    """Where the register lives: $DOCGEN_REGISTER, else [register] path of the profile (relative to it),
+    else ./docgen.db."""
+    if os.environ.get("DOCGEN_REGISTER"):
+        return Path(os.environ["DOCGEN_REGISTER"]).expanduser()
     configured = (getattr(profile, "register", None) or {}).get("path") if profile is not None else None
     if configured:
         p = Path(str(configured)).expanduser()
@@ -409,6 +412,24 @@ class Register:
                               "VALUES (?, ?, ?, ?, ?, ?)", (doc.id, method, on.isoformat(), by, note, _now()))
         return self.get(ref)
 
+    def complete_resumed(self, claim: str, out: Path) -> int:
+        """Numbers a run handed out but never heard back about because --resume kept the earlier files:
+        marked issued from the files found under out (record key = file name); returns how many."""
+        done = 0
+        for row in self.conn.execute("SELECT id, record_key FROM documents WHERE claim = ? AND status = 'pending'",
+                                     (claim,)).fetchall():
+            files = [str((out / f"{row['record_key']}{ext}").resolve()) for ext in (".pdf", ".docx")
+                     if row["record_key"] and (out / f"{row['record_key']}{ext}").is_file()]
+            if not files:
+                continue
+            with self.transaction():
+                self.conn.execute("UPDATE documents SET status = 'issued', files = ?, sha256 = ?, "
+                                  "note = CASE WHEN recipient = '' THEN '续跑：沿用此前生成的文件' ELSE note END "
+                                  "WHERE id = ?", (json.dumps(files, ensure_ascii=False),
+                                                   json.dumps([sha256_file(Path(f)) for f in files]), row["id"]))
+            done += 1
+        return done
+
     # ------------------------------------------------------------------ reading
 
     def _doc(self, row: sqlite3.Row) -> Document:
@@ -458,7 +479,7 @@ class Register:
     def history(self, unit: str) -> Iterator[Document]:
         """Issued dunning letters (documents with a level) of one unit, newest first."""
         for row in self.conn.execute("SELECT * FROM documents WHERE unit = ? AND status = 'issued' AND level IS NOT "
-                                     "NULL ORDER BY issue_date DESC, id DESC", (unit,)):
+                                     "NULL AND reprint_of IS NULL ORDER BY issue_date DESC, id DESC", (unit,)):
             yield self._doc(row)
 
 
@@ -483,15 +504,17 @@ def _alive(pid: int) -> bool:
 class RegisterStore:
     """The register as a batch run's IssueStore: numbers from the database, every document recorded."""
 
-    def __init__(self, register: Register, *, operator: str = "", resume: bool = False):
+    def __init__(self, register: Register, *, operator: str = "", resume: bool = False, patterns=None):
         self.register = register
         self.operator = operator
         self.resume = resume
+        self.patterns = patterns        # template id → its configured number pattern (or None: the run's own)
         self.claim = register.start_run()
         self.data: dict[tuple[str, str], dict] = {}     # record data to keep for reprints, when a caller has it
 
     def number(self, *, template: str, pattern: str, issue_date: date, record_key: str) -> str:
         """A number from the register's sequence (the same one again for the same record in this run)."""
+        pattern = (self.patterns(template) if self.patterns else None) or pattern
         return self.register.allocate(template=template, pattern=pattern, issue_date=issue_date,
                                       record_key=record_key, claim=self.claim, operator=self.operator,
                                       resume=self.resume)

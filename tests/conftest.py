@@ -117,3 +117,9 @@ def assert_east_asian_fonts(docx: Path) -> None:
     for r in runs:
         fonts = r.rPr.rFonts if r.rPr is not None else None
         assert fonts is not None and fonts.get(qn("w:eastAsia")), "".join(t.text for t in r.iter(qn("w:t")))
+
+
+@pytest.fixture(autouse=True)
+def _own_register(tmp_path_factory, monkeypatch):
+    """Each test gets its own office register, so no run writes docgen.db into the repository."""
+    monkeypatch.setenv("DOCGEN_REGISTER", str(tmp_path_factory.mktemp("register") / "docgen.db"))
