@@ -204,3 +204,55 @@ def test_profile_sets_the_register_path_operator_and_a_pattern(tmp_path, monkeyp
     con = sqlite3.connect(tmp_path / "登记" / "office.db")
     assert con.execute("SELECT number, operator FROM documents").fetchall() == [("CGH-2026-00001", "赵会计")]
     assert "CGH-2026-00001" in pdf_text(tmp_path / "a.pdf")
+
+
+def _units_ledger(tmp_path: Path, units: list[int], name: str) -> Path:
+    lines = [HEADER]
+    for n in units:
+        for m in (6, 7, 8):
+            lines.append(f"{n}栋,{n}01,业主{n},1380000{n:04d},物业服务费,2026-{m:02d},200.00,0,200.00")
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return p
+
+
+def _manifest(path: Path) -> dict[str, dict]:
+    import csv
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return {r["unit"]: r for r in csv.DictReader(f)}
+
+
+def test_escalate_over_three_months_follows_the_ladder_and_delivery_gates_level_3(tmp_path):
+    def month(units, day, name, *extra, code=0):
+        led = _units_ledger(tmp_path, units, f"{name}.csv")
+        run("dunning", str(led), "--out", str(tmp_path / name), "--escalate", "--issue-date", day,
+            "--as-of", "2026-09-01", "--jobs", "1", *extra, code=code)
+        return _manifest(tmp_path / name / "manifest.csv") if "--dry-run" not in extra else None
+
+    sep = month([1, 2, 3, 4], "2026-09-05", "sep")
+    assert {u: r["level"] for u, r in sep.items()} == {"1栋 101": "1", "2栋 201": "1", "3栋 301": "1", "4栋 401": "1"}
+    assert sep["1栋 101"]["output"] == "1-催缴通知单/1栋-101.pdf" and sep["1栋 101"]["status"] == "ok"
+    again = month([1, 2, 3, 4], "2026-09-10", "sep2")
+    assert {r["status"] for r in again.values()} == {"skipped"}
+    assert again["2栋 201"]["message"] == "已于 2026-09-05 发出 CJ-202609-0002，未满 15 天"
+    # October: unit 4 has paid; the others get the 催告函 (with receipt)
+    plan = json.loads(run("dunning", str(_units_ledger(tmp_path, [1, 2, 3], "oct.csv")), "--out",
+                          str(tmp_path / "dry"), "--escalate", "--dry-run", "--issue-date", "2026-10-05",
+                          "--as-of", "2026-09-01", "--json").stdout)
+    assert [p["level"] for p in plan["plan"]] == [2, 2, 2] and not (tmp_path / "dry" / "manifest.csv").exists()
+    octo = month([1, 2, 3], "2026-10-05", "oct")
+    assert {u: r["level"] for u, r in octo.items()} == {"1栋 101": "2", "2栋 201": "2", "3栋 301": "2"}
+    letter = pdf_text(tmp_path / "oct" / "2-催告函" / "1栋-101.pdf")
+    assert letter.count("CG-202610-0001") == 2 and "送达回执" in letter
+    run("register", "delivered", "CG-202610-0001", "--method", "直接送达", "--date", "2026-10-08")
+    run("register", "delivered", "CG-202610-0002", "--method", "邮寄送达", "--date", "2026-10-30")
+    nov = month([1, 2, 3], "2026-11-05", "nov")
+    assert {u: r["level"] for u, r in nov.items()} == {"1栋 101": "3", "2栋 201": "", "3栋 301": ""}
+    assert nov["2栋 201"]["message"] == "CG-202610-0002 于 2026-10-30 送达，未满 15 天"
+    assert "尚未登记送达" in nov["3栋 301"]["message"]
+    numbers = {r["number"]: (r["unit"], r["level"]) for r in listing()}
+    assert numbers == {"CJ-202609-0001": ("1栋 101", 1), "CJ-202609-0002": ("2栋 201", 1),
+                       "CJ-202609-0003": ("3栋 301", 1), "CJ-202609-0004": ("4栋 401", 1),
+                       "CG-202610-0001": ("1栋 101", 2), "CG-202610-0002": ("2栋 201", 2),
+                       "CG-202610-0003": ("3栋 301", 2), "ZH-202611-0001": ("1栋 101", 3)}
+    run("dunning", str(tmp_path / "nov.csv"), "--out", str(tmp_path / "x"), "--escalate", "--no-register", code=2)
