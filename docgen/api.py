@@ -312,6 +312,7 @@ def _registered(run, profile_path: Path | None, *, operator: str | None, resume:
 def register_finish(store: "RegisterStore", report: "Report | None" = None) -> None:
     """End a batch run's registration: documents the run kept from an earlier one (--resume) are marked issued
     from their files; numbers still pending were never written and become failed."""
+    store.flush()
     if report is not None:
         store.register.complete_resumed(store.claim, Path(report.manifest).parent)
     store.close()

@@ -282,7 +282,6 @@ class Register:
             raise DataError(f"编号模式「{pattern}」没有序号 {{seq}}，编不出不重复的编号", field="number",
                             expected="如 CG-{yyyy}{mm}-{seq:04}")
         with self.transaction():
-            self._recover()
             statuses = ("pending", "failed", "issued") if resume else ("pending", "failed")
             for row in self.conn.execute(
                     "SELECT id, number, status, claim, issue_date FROM documents WHERE template = ? AND record_key = ? "
@@ -344,6 +343,16 @@ class Register:
     def record(self, doc: Issued, *, operator: str = "", claim: str = "", data: dict | None = None,
                reprint_of: int | None = None, note: str = "") -> int:
         """Mark a document issued with its files' SHA-256 (its pending row, or a new row); returns its id."""
+        return self.record_many([(doc, data)], operator=operator, claim=claim, reprint_of=reprint_of, note=note)[0]
+
+    def record_many(self, docs: list[tuple[Issued, dict | None]], *, operator: str = "", claim: str = "",
+                    reprint_of: int | None = None, note: str = "") -> list[int]:
+        """Record several issued documents in one transaction (a batch run's chunk)."""
+        with self.transaction():
+            return [self._record(doc, operator, claim, data, reprint_of, note) for doc, data in docs]
+
+    def _record(self, doc: Issued, operator: str, claim: str, data: dict | None, reprint_of: int | None,
+                note: str) -> int:
         files = [str(Path(f).resolve()) for f in doc.files]
         hashes = [sha256_file(Path(f)) for f in files]
         values = dict(template=doc.template, title=doc.title, recipient=doc.recipient, unit=doc.unit,
@@ -352,28 +361,27 @@ class Register:
                       sha256=json.dumps(hashes), run_id=doc.run_id, record_key=doc.record_key,
                       data=None if data is None else json.dumps(data, ensure_ascii=False, default=_json),
                       note=note)
-        with self.transaction():
-            row = None
-            if doc.number and reprint_of is None:
-                row = self.conn.execute("SELECT id, status FROM documents WHERE number = ? AND reprint_of IS NULL",
-                                        (doc.number,)).fetchone()
-                if row is not None and row["status"] == "void":
-                    raise DataError(f"编号 {doc.number} 已作废，不能再用于新的文书", field="number",
-                                    expected="换一个编号，或不写编号由登记簿分配")
-                if row is not None and row["status"] == "issued" and self.conn.execute(
-                        "SELECT record_key FROM documents WHERE id = ?", (row["id"],)).fetchone()[0] != doc.record_key:
-                    raise DataError(f"编号 {doc.number} 已经用于另一份文书", field="number",
-                                    expected="换一个编号，或不写编号由登记簿分配")
-            if row is not None:
-                sets = ", ".join(f"{k} = ?" for k in values)
-                self.conn.execute(f"UPDATE documents SET {sets}, status = 'issued' WHERE id = ?",
-                                  (*values.values(), row["id"]))
-                return row["id"]
-            cur = self.conn.execute(
-                f"INSERT INTO documents(number, {', '.join(values)}, operator, claim, status, created_at, reprint_of) "
-                f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, 'issued', ?, ?)",
-                (doc.number, *values.values(), operator, claim, _now(), reprint_of))
-            return cur.lastrowid
+        row = None
+        if doc.number and reprint_of is None:
+            row = self.conn.execute("SELECT id, status FROM documents WHERE number = ? AND reprint_of IS NULL",
+                                    (doc.number,)).fetchone()
+            if row is not None and row["status"] == "void":
+                raise DataError(f"编号 {doc.number} 已作废，不能再用于新的文书", field="number",
+                                expected="换一个编号，或不写编号由登记簿分配")
+            if row is not None and row["status"] == "issued" and self.conn.execute(
+                    "SELECT record_key FROM documents WHERE id = ?", (row["id"],)).fetchone()[0] != doc.record_key:
+                raise DataError(f"编号 {doc.number} 已经用于另一份文书", field="number",
+                                expected="换一个编号，或不写编号由登记簿分配")
+        if row is not None:
+            sets = ", ".join(f"{k} = ?" for k in values)
+            self.conn.execute(f"UPDATE documents SET {sets}, status = 'issued' WHERE id = ?",
+                              (*values.values(), row["id"]))
+            return row["id"]
+        cur = self.conn.execute(
+            f"INSERT INTO documents(number, {', '.join(values)}, operator, claim, status, created_at, reprint_of) "
+            f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, 'issued', ?, ?)",
+            (doc.number, *values.values(), operator, claim, _now(), reprint_of))
+        return cur.lastrowid
 
     def fail(self, *, template: str, record_key: str, error: str, run_id: str, claim: str = "") -> None:
         """A record that was given a number could not be rendered: its row is marked failed with the error."""
@@ -538,6 +546,7 @@ class RegisterStore:
         self.patterns = patterns        # template id → its configured number pattern (or None: the run's own)
         self.claim = register.start_run()
         self.data: dict[tuple[str, str], dict] = {}     # record data to keep for reprints, when a caller has it
+        self._pending: list[tuple[Issued, dict | None]] = []
 
     def number(self, *, template: str, pattern: str, issue_date: date, record_key: str) -> str:
         """A number from the register's sequence (the same one again for the same record in this run)."""
@@ -546,17 +555,28 @@ class RegisterStore:
                                       record_key=record_key, claim=self.claim, operator=self.operator,
                                       resume=self.resume)
 
+    CHUNK = 256     # documents recorded per transaction
+
     def issued(self, doc: Issued) -> None:
-        """Record the document and the SHA-256 of its files."""
-        self.register.record(doc, operator=self.operator, claim=self.claim,
-                             data=self.data.get((doc.template, doc.record_key)))
+        """Record the document and the SHA-256 of its files (written in chunks; close() writes the rest)."""
+        self._pending.append((doc, self.data.get((doc.template, doc.record_key))))
+        if len(self._pending) >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the documents heard so far in one transaction."""
+        if self._pending:
+            docs, self._pending = self._pending, []
+            self.register.record_many(docs, operator=self.operator, claim=self.claim)
 
     def failed(self, *, template: str, record_key: str, error: str, run_id: str) -> None:
         """Mark the record's number failed (the next run gives it the same number)."""
+        self.flush()
         self.register.fail(template=template, record_key=record_key, error=error, run_id=run_id, claim=self.claim)
 
     def close(self) -> None:
         """End the run: numbers still pending were never written and become failed."""
+        self.flush()
         self.register.end_run(self.claim)
 
 

@@ -25,6 +25,7 @@ def _issue(reg: Register, store: RegisterStore, key: str, tmp: Path, *, day: dat
     f.write_bytes(b"%PDF-1.4 " + number.encode())
     store.issued(Issued(number, "demand-letter", "催告函", "张三", unit, Decimal("1409.50"), level, day, (f,),
                         "run-1", key))
+    store.flush()
     return number
 
 
