@@ -263,6 +263,8 @@ def _numbered(store: "IssueStore", tpl, profile, values: dict, key: str) -> dict
     f = tpl.schema.field_for("notice_no")
     numbers = profile.register.get("numbers") or {}
     pattern = numbers.get(tpl.id) or tpl.number
+    if f is not None and values.get(f.name) and hasattr(store, "register"):
+        store.register.check_given(str(values[f.name]), key)
     if f is None or values.get(f.name) or not pattern:
         return values
     day = values.get("issue_date") if isinstance(values.get("issue_date"), date) else date.today()

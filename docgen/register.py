@@ -383,6 +383,15 @@ class Register:
             (doc.number, *values.values(), operator, claim, _now(), reprint_of))
         return cur.lastrowid
 
+    def check_given(self, number: str, record_key: str) -> None:
+        """A number the data gives itself must be unused (or this record's own), before anything is written."""
+        row = self.conn.execute("SELECT status, record_key FROM documents WHERE number = ? AND reprint_of IS NULL",
+                                (number,)).fetchone()
+        if row is not None and (row["status"] == "void" or row["record_key"] != record_key):
+            state = "已作废" if row["status"] == "void" else "已经用于另一份文书"
+            raise DataError(f"编号 {number} {state}，不能再用", field="notice_no",
+                            expected="去掉数据里的编号，由登记簿分配；或换一个未用过的编号")
+
     def fail(self, *, template: str, record_key: str, error: str, run_id: str, claim: str = "") -> None:
         """A record that was given a number could not be rendered: its row is marked failed with the error."""
         with self.transaction():

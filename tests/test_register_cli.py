@@ -256,3 +256,15 @@ def test_escalate_over_three_months_follows_the_ladder_and_delivery_gates_level_
                        "CG-202610-0001": ("1栋 101", 2), "CG-202610-0002": ("2栋 201", 2),
                        "CG-202610-0003": ("3栋 301", 2), "ZH-202611-0001": ("1栋 101", 3)}
     run("dunning", str(tmp_path / "nov.csv"), "--out", str(tmp_path / "x"), "--escalate", "--no-register", code=2)
+
+
+def test_a_number_given_in_the_data_is_checked_before_anything_is_written(tmp_path):
+    d = demand_data(tmp_path)
+    run("render", "demand-letter", "--data", str(d), "--out", str(tmp_path / "a.pdf"), "--set", "notice_no=CG-X-1")
+    assert listing()[0]["number"] == "CG-X-1"
+    res = run("render", "demand-letter", "--data", str(d), "--out", str(tmp_path / "b.pdf"), "--set",
+              "notice_no=CG-X-1", code=2)
+    assert "CG-X-1" in res.output and not (tmp_path / "b.pdf").exists()
+    run("register", "void", "CG-X-1", "--reason", "写错")
+    run("render", "demand-letter", "--data", str(d), "--out", str(tmp_path / "a.pdf"), "--set", "notice_no=CG-X-1",
+        code=2)
