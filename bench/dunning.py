@@ -40,7 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from render import baseline, load  # noqa: E402  (bench/render.py)
 
-from docgen.ledger import delivery_order, fold, read_ledger  # noqa: E402
+from docgen.dunning.ledger import delivery_order, fold, read_ledger  # noqa: E402
 
 MAKE_LEDGER = ROOT.parent / "shared" / "bench" / "make_ledger.py"
 AS_OF = "2026-12-31"

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from docgen.batch import Job, Options, run_jobs  # noqa: E402
+from docgen.batch import Job, Options, WorkerSpec, run_jobs  # noqa: E402
 from docgen.formatting import FILTERS, money, rmb_upper  # noqa: E402
 from docgen.library import Library  # noqa: E402
 from docgen.profile import load_profile  # noqa: E402
@@ -83,14 +84,13 @@ def engine(recs: list[dict], jobs: int, workdir: Path) -> dict:
     tpl = lib.get(TEMPLATE)
     profile = load_profile()
     data = [tpl.schema.validate(r) for r in recs]
-    spec = {"template": TEMPLATE, "templates": [], "profile": None, "out": "", "formats": [],
-            "source": "bench", "duplex": False, "validated": True}
+    spec = WorkerSpec(template=TEMPLATE, out=Path(), formats=(), source="bench", validated=True)
     res: dict = {"letters": len(recs), "jobs": jobs}
 
     def run(name: str, formats: tuple[str, ...], merge: bool = False, data=data):
         out = workdir / name
         out.mkdir()
-        s = dict(spec, out=str(out), formats=list(formats))
+        s = replace(spec, out=out, formats=formats)
         js = [Job(i, f"{i:05d}", d, i + 2) for i, d in enumerate(data)]
         t = time.perf_counter()
         r = run_jobs(s, js, Options(out=out, formats=formats, merge=merge, jobs=jobs))

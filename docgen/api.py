@@ -19,6 +19,7 @@ from .wordtemplate import is_word_template, write_word_outputs
 
 if TYPE_CHECKING:    # the batch engine loads only when a batch runs
     from .batch import Report
+    from .batch.spec import Format
     from .batch.store import IssueStore, ProgressFn
     from .register import Document, Register, RegisterStore
 
@@ -171,9 +172,10 @@ def check_files(files: list[Path]) -> list[dict]:
 
 
 def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level: int = 1, receipt: bool = False,
-            merge: bool = False, duplex: bool = False, formats: tuple[str, ...] = ("pdf",), split_by: str | None = None,
-            min_amount: Decimal | None = None, as_of: date | None = None, issue_date: date | None = None,
-            due_date: date | None = None, late_fee_rate: Decimal | None = None, detail: bool = False, jobs: int = 0,
+            merge: bool = False, duplex: bool = False, formats: tuple[Format, ...] = ("pdf",),
+            split_by: str | None = None, min_amount: Decimal | str | None = None, as_of: date | str | None = None,
+            issue_date: date | str | None = None, due_date: date | str | None = None,
+            late_fee_rate: Decimal | str | None = None, detail: bool = False, jobs: int = 0,
             resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
             sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None,
             public_list: bool = False, script: str | None = None, progress: ProgressFn | None = None,
@@ -184,7 +186,7 @@ def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level
     store: an :class:`~docgen.batch.store.IssueStore` that numbers the letters in this process, before
     rendering, and hears what was issued (default: a RunStore, numbers from 1 within the run);
     register: use the office's register as the store (operator: who issues, default the profile's)."""
-    from .batch import dunning as run
+    from .dunning import dunning as run
     if register and store is None:
         return _registered(lambda st: dunning(ledger, out=out, template=template, level=level, receipt=receipt,
                                               merge=merge, duplex=duplex, formats=formats, split_by=split_by,
@@ -202,7 +204,8 @@ def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level
 
 
 def batch(template_id: str, data: str | Path, *, out: Path, name: str | None = None,
-          formats: tuple[str, ...] = ("pdf",), merge: bool = False, duplex: bool = False, split_by: str | None = None,
+          formats: tuple[Format, ...] = ("pdf",), merge: bool = False, duplex: bool = False,
+          split_by: str | None = None,
           jobs: int = 0, resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
           sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None,
           progress: ProgressFn | None = None, store: IssueStore | None = None,
@@ -288,7 +291,7 @@ def _record(store: "IssueStore", tpl, values: dict, written: list[Path], key: st
     from .batch.store import Issued
     recipient, unit, amount, level = _summary(values)
     if level is None:       # a dunning template rendered on its own still has its level on the ladder
-        from .batch.core import LEVEL_TEMPLATES
+        from .dunning.run import LEVEL_TEMPLATES
         level = next((n for n, ids in LEVEL_TEMPLATES.items() if tpl.id in ids), None)
     f = tpl.schema.field_for("notice_no")
     number = values.get(f.name) if f is not None else None
@@ -421,7 +424,8 @@ def register_export(out: Path, *, by: str = "year", profile_path: Path | None = 
 LEVEL_DIRS = {1: "1-催缴通知单", 2: "2-催告函", 3: "3-最后通知"}
 
 
-def dunning_escalate(ledger: str | Path, *, out: Path, as_of: date | None = None, issue_date: date | None = None,
+def dunning_escalate(ledger: str | Path, *, out: Path, as_of: date | str | None = None,
+                     issue_date: date | str | None = None,
                      dry_run: bool = False, receipt: bool = True, profile_path: Path | None = None,
                      templates: list[Path] | None = None, sheet: str | None = None, operator: str | None = None,
                      jobs: int = 0, **options) -> dict:
@@ -430,12 +434,14 @@ def dunning_escalate(ledger: str | Path, *, out: Path, as_of: date | None = None
     ledger of its units; out/manifest.csv lists every line of the ledger with the unit's level and reason.
     dry_run: only the plan.  Returns {"plan": [...], "runs": {level: report dict}, "manifest", "exit_code"}."""
     import csv
-    from .ledger import read_ledger
+    from .batch.prepare import as_date
+    from .dunning.ledger import read_ledger
     from .register import ladder
     profile = load_profile(profile_path)
     days = int(profile.register.get("escalate_after_days", 15))
     today = date.today()
-    as_of, issue_date = as_of or today, issue_date or today
+    as_of = as_date(as_of, "as_of") or today
+    issue_date = as_date(issue_date, "issue_date") or today
     book = read_ledger(ledger, as_of=as_of, sheet=sheet)
     plan: list[dict] = []
     with open_register(profile_path) as reg:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -19,29 +18,6 @@ def _formats(fmt: str) -> tuple[str, ...]:
     if fmt not in _FORMATS:
         raise DataError(f"未知格式「{fmt}」", field="--format", expected="pdf、docx、both 或 none（只写打印文件）")
     return _FORMATS[fmt]
-
-
-def _date(value: Optional[str], option: str):
-    if value is None:
-        return None
-    from .formatting import to_date
-    try:
-        return to_date(value)
-    except ValueError:
-        raise DataError(f"「{value}」不是日期", field=option, expected="日期，如 2026-11-30") from None
-
-
-def _amount(value: Optional[str], option: str) -> Optional[Decimal]:
-    if value is None:
-        return None
-    from .readers import parse_amount
-    try:
-        d = parse_amount(value)
-    except ValueError:
-        raise DataError(f"「{value}」不是金额", field=option, expected="数字，如 100 或 0.5") from None
-    if d < 0:
-        raise DataError(f"「{value}」是负数", field=option, expected="不小于 0 的数")
-    return d
 
 
 def _interrupted() -> None:
@@ -121,20 +97,17 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
                   template=template, as_json=as_json, as_of=as_of, issue_date=issue_date, operator=operator,
                   profile=profile, templates=templates, sheet=sheet, jobs=jobs, receipt=receipt,
                   options=dict(merge=merge, duplex=duplex, formats=_formats(fmt), split_by=split_by,
-                               min_amount=_amount(min_amount, "--min-amount"), due_date=_date(due_date, "--due-date"),
-                               late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail,
+                               min_amount=min_amount, due_date=due_date, late_fee_rate=late_fee_rate, detail=detail,
                                sets=sets or None, script=script, resume=resume))
         return
     try:
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
-            report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
-                         formats=_formats(fmt), split_by=split_by, min_amount=_amount(min_amount, "--min-amount"),
-                         as_of=_date(as_of, "--as-of"), issue_date=_date(issue_date, "--issue-date"),
-                         due_date=_date(due_date, "--due-date"),
-                         late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail, jobs=jobs,
-                         resume=resume, profile_path=profile, templates=templates, sheet=sheet,
-                             progress=bar, sets=sets or None, public_list=public_list, script=script,
-                             register=not no_register, operator=operator)
+            report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge,
+                         duplex=duplex, formats=_formats(fmt), split_by=split_by, min_amount=min_amount, as_of=as_of,
+                         issue_date=issue_date, due_date=due_date, late_fee_rate=late_fee_rate, detail=detail,
+                         jobs=jobs, resume=resume, profile_path=profile, templates=templates, sheet=sheet,
+                         progress=bar, sets=sets or None, public_list=public_list, script=script,
+                         register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:
@@ -153,7 +126,7 @@ def _escalate(ledger, *, out, escalate, dry_run, no_register, level, template, a
             raise DataError("--escalate 按发文登记簿定级并登记，不能与 --no-register 同用", field="--no-register")
         if level != 1 or template:
             raise DataError("--escalate 逐户定级，不能再给 --level 或 --template", field="--escalate")
-        res = dunning_escalate(ledger, out=out, as_of=_date(as_of, "--as-of"), issue_date=_date(issue_date, "--issue-date"),
+        res = dunning_escalate(ledger, out=out, as_of=as_of, issue_date=issue_date,
                                dry_run=dry_run, receipt=True, profile_path=profile, templates=templates,
                                sheet=sheet, operator=operator, jobs=jobs, **options)
     except DocgenError as e:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from docgen.errors import DataError
-from docgen.ledger import Charge, delivery_order, fold, map_columns, natural_key, read_ledger
+from docgen.dunning.ledger import Charge, delivery_order, fold, map_columns, natural_key, read_ledger
 
 AS_OF = date(2026, 11, 30)
 
@@ -170,7 +170,7 @@ def test_fold_breaks_on_gaps_and_amount_changes_and_crosses_years():
 
 
 def test_delivery_order_is_natural():
-    from docgen.ledger import Unit
+    from docgen.dunning.ledger import Unit
     units = [Unit(b, n) for b, n in [("10栋", "101"), ("2栋", "1502"), ("2栋", "302"), ("2栋", "A-12")]]
     assert [(u.building, u.unit) for u in delivery_order(units)] == [
         ("2栋", "302"), ("2栋", "1502"), ("2栋", "A-12"), ("10栋", "101")]

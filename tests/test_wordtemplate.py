@@ -241,7 +241,7 @@ def test_batch_word_pdf_needs_libreoffice(word_tpl, tmp_path, monkeypatch):
 @needs_soffice
 def test_dunning_with_a_word_letter_to_pdf(word_tpl, tmp_path):
     # The monthly ledger through the office's own Word letter; LibreOffice makes the PDFs, one run per chunk.
-    from docgen.batch import dunning
+    from docgen.dunning import dunning
     from .test_batch_run import AS_OF, small_ledger
     out = tmp_path / "out"
     report = dunning(small_ledger(tmp_path, units=3), out=out, template="fee-letter", templates=[word_tpl.parent],

@@ -29,8 +29,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import DataError
-from .readers import Row, normalize_text, parse_amount, parse_period, read_table
+from ..batch.naming import natural_key
+from ..errors import DataError
+from ..readers import Row, normalize_text, parse_amount, parse_period, read_table
 
 FEN = Decimal("0.01")
 
@@ -358,14 +359,6 @@ def fold(charges: Iterable[Charge], detail: bool = False) -> list[dict]:
             if c is not None:
                 run.append(c)
     return out
-
-
-_NAT = re.compile(r"(\d+)")
-
-
-def natural_key(text: str) -> tuple:
-    """Sort key that orders '2栋' before '10栋' and '302' before '1502'."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NAT.split(text) if p != "")
 
 
 def delivery_order(units: Iterable[Unit]) -> list[Unit]:
