@@ -35,8 +35,10 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {
     "org": None,
     "fonts": ("song", "hei", "latin", "latin_bold", "fallback1", "fallback2", "fallback3"),
     "docx": ("song", "hei", "latin"),
-    "dunning": ("public_list_basis",),
+    "dunning": ("public_list_basis", "escalate_after_days"),
     "output": ("script",),
+    "register": ("path", "operator", "numbers"),
+    "web": ("token", "max_upload_mb", "hosts"),       # read by the web desk (docgen serve)
 }
 
 
@@ -61,12 +63,19 @@ class Profile:
     # [dunning] public_list_basis: what allows this office to post an arrears list (a clause of the
     # 管理规约 or a decision of the owners' assembly); without it, a dunning run refuses the public list.
     public_list_basis: str | None = None
+    # [register]: where the office's register lives (path), who issues (operator), number patterns per
+    # template ([register.numbers] template-id = "CG-{yyyy}{mm}-{seq:04}"), dunning escalate_after_days.
+    register: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seal(self) -> Path | None:
         """The seal image, if one is configured."""
         s = self.org.get("seal")
         return Path(s) if s else None
+
+
+# Keys whose value is itself a table or a list: [register.numbers] (pattern per template), [web] hosts.
+_NESTED = {("register", "numbers"), ("web", "hosts")}
 
 
 def _section(raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
@@ -84,7 +93,7 @@ def _section(raw: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
                 raise DataError(f"[{name}] 里没有「{key}」这一项", file=str(path), field=f"{name}.{key}",
                                 expected=f"[{name}] 的键之一：{'、'.join(known)}")
     for key, value in section.items():
-        if isinstance(value, (dict, list)):
+        if isinstance(value, (dict, list)) and (name, key) not in _NESTED:
             raise DataError(f"[{name}] {key} 应为一个值", file=str(path), field=f"{name}.{key}",
                             expected="文字（加引号）或数字")
     return section
@@ -144,5 +153,14 @@ def load_profile(path: str | Path | None = None, cwd: Path | None = None) -> Pro
         raise DataError("public_list_basis 应为一段文字", file=str(path), field="dunning.public_list_basis",
                         expected="如 \"《翠湖花园管理规约》第二十六条\" 或 \"2026年第一次业主大会决定\"")
     script = _text(_section(raw, "output", path), "output", "script", path) or "hans"
+    register = _section(raw, "register", path)
+    if not isinstance(register.get("numbers", {}), dict):
+        raise DataError("[register.numbers] 应为表", file=str(path), field="register.numbers",
+                        expected="[register.numbers] 模板id = \"CG-{yyyy}{mm}-{seq:04}\"")
+    days = dunning.get("escalate_after_days", 15)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise DataError(f"escalate_after_days 应为正整数，不是「{days}」", file=str(path),
+                        field="dunning.escalate_after_days", expected="天数，如 15")
+    register = dict(register, escalate_after_days=days)
     return Profile(org=org, fonts=fonts, docx_fonts=docx_fonts, script=script, path=path,
-                   public_list_basis=basis.strip() if basis else None)
+                   public_list_basis=basis.strip() if basis else None, register=register)

@@ -57,3 +57,9 @@ def sealed_lo(sealed_samples, tmp_path_factory):
     names = [n for n in sig if (out / f"{n}.docx").is_file() and (out / f"{n}.pdf").is_file()]
     lo = docxs_to_pdfs([out / f"{n}.docx" for n in names], tmp_path_factory.mktemp("sealed-lo"), timeout=600)
     return {n: (out / f"{n}.pdf", c) for n, c in zip(names, lo)}
+
+
+@pytest.fixture(autouse=True)
+def _own_register(tmp_path_factory, monkeypatch):
+    """Each test gets its own office register, so no run writes docgen.db into the repository."""
+    monkeypatch.setenv("DOCGEN_REGISTER", str(tmp_path_factory.mktemp("register") / "docgen.db"))

@@ -10,7 +10,8 @@ import typer
 
 from ..writers import Format
 from ..errors import DataError, DocgenError
-from .common import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
+from .common import (NoRegisterOpt, OperatorOpt, ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail,
+                     progress_bar)
 
 _FORMATS: dict[str, tuple[Format, ...]] = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
 
@@ -82,23 +83,78 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
             resume: bool = typer.Option(False, "--resume", help="续跑：跳过上次已完整生成且数据未变的户。"),
             sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel 工作表名（默认第一个）。"),
             script: Optional[str] = ScriptOpt,
+            escalate: bool = typer.Option(False, "--escalate",
+                                          help="按发文登记簿逐户定级：未发过 1 级；1 级满期仍欠 2 级；2 级已登记送达满期 3 级；"
+                                               "期限内发过的跳过（期限：docgen.toml \\[dunning] escalate_after_days，默认 15 天）。"),
+            dry_run: bool = typer.Option(False, "--dry-run", help="与 --escalate 同用：只列出每户的级别和理由，不生成。"),
+            no_register: bool = NoRegisterOpt,
+            operator: Optional[str] = OperatorOpt,
             profile: Optional[Path] = ProfileOpt,
             templates: Optional[list[Path]] = TemplatesOpt,
             as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
     """欠费台账 → 每户一份催缴通知（PDF/DOCX），可合并打印文件；manifest.csv 逐行说明处理结果。"""
     from ..api import dunning as run
+    if escalate or dry_run:
+        _escalate(ledger, out=out, escalate=escalate, dry_run=dry_run, no_register=no_register, level=level,
+                  template=template, as_json=as_json, as_of=as_of, issue_date=issue_date, operator=operator,
+                  profile=profile, templates=templates, sheet=sheet, jobs=jobs, receipt=receipt,
+                  options=dict(merge=merge, duplex=duplex, formats=_formats(fmt), split_by=split_by,
+                               min_amount=min_amount, due_date=due_date, late_fee_rate=late_fee_rate, detail=detail,
+                               sets=sets or None, script=script, resume=resume))
+        return
     try:
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
             report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge,
                          duplex=duplex, formats=_formats(fmt), split_by=split_by, min_amount=min_amount, as_of=as_of,
                          issue_date=issue_date, due_date=due_date, late_fee_rate=late_fee_rate, detail=detail,
                          jobs=jobs, resume=resume, profile_path=profile, templates=templates, sheet=sheet,
-                         progress=bar, sets=sets or None, public_list=public_list, script=script)
+                         progress=bar, sets=sets or None, public_list=public_list, script=script,
+                         register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:
         _interrupted()
     _report(report, as_json, "已生成催缴通知")
+
+
+def _escalate(ledger, *, out, escalate, dry_run, no_register, level, template, as_json, as_of, issue_date, operator,
+              profile, templates, sheet, jobs, receipt, options) -> None:
+    """dunning --escalate: the level of each unit from the register (--dry-run: the plan only)."""
+    from ..api import dunning_escalate
+    try:
+        if not escalate:
+            raise DataError("--dry-run 只能与 --escalate 同用", field="--dry-run", expected="--escalate --dry-run")
+        if no_register:
+            raise DataError("--escalate 按发文登记簿定级并登记，不能与 --no-register 同用", field="--no-register")
+        if level != 1 or template:
+            raise DataError("--escalate 逐户定级，不能再给 --level 或 --template", field="--escalate")
+        res = dunning_escalate(ledger, out=out, as_of=as_of, issue_date=issue_date,
+                               dry_run=dry_run, receipt=True, profile_path=profile, templates=templates,
+                               sheet=sheet, operator=operator, jobs=jobs, **options)
+    except DocgenError as e:
+        fail(e)
+    except KeyboardInterrupt:
+        _interrupted()
+    if as_json:
+        print(json.dumps(res, ensure_ascii=False, indent=1, default=str))
+    else:
+        from rich.table import Table as RichTable
+        table = RichTable()
+        for col in ("房号", "业主", "欠费合计", "级别", "理由"):
+            table.add_column(col)
+        for p in res["plan"]:
+            table.add_row(esc(p["unit"]), esc(p["recipient"]), p["amount"], str(p["level"] or "不发"), esc(p["reason"]))
+        console.print(table)
+        counts = {n: sum(1 for p in res["plan"] if p["level"] == n) for n in (1, 2, 3, None)}
+        console.print(f"第 1 级 {counts[1]} 户，第 2 级 {counts[2]} 户，第 3 级 {counts[3]} 户，本次不发 {counts[None]} 户"
+                      f"（间隔 {res['escalate_after_days']} 天）" + ("；仅预览，未生成。" if dry_run else "。"),
+                      highlight=False, markup=False)
+        for n, r in res["runs"].items():
+            console.print(f"第 {n} 级：生成 {r['letters']} 份，清单 {r['manifest']}", highlight=False, markup=False)
+        if res["manifest"]:
+            console.print(f"总清单 {res['manifest']}", highlight=False, markup=False)
+    if res["exit_code"]:
+        raise typer.Exit(res["exit_code"])
 
 
 @app.command()
@@ -116,6 +172,8 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
           script: Optional[str] = ScriptOpt,
           sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                    help="给每份文书设一个字段（可多次给出），如 --set issue_date=2026-12-01。"),
+          no_register: bool = NoRegisterOpt,
+          operator: Optional[str] = OperatorOpt,
           profile: Optional[Path] = ProfileOpt,
           templates: Optional[list[Path]] = TemplatesOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
@@ -125,7 +183,8 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
         with progress_bar(not as_json and sys.stderr.isatty()) as bar:
             report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
                          split_by=split_by, jobs=jobs, resume=resume, profile_path=profile, templates=templates,
-                         sheet=sheet, progress=bar, sets=sets or None, script=script)
+                         sheet=sheet, progress=bar, sets=sets or None, script=script,
+                         register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:

@@ -25,6 +25,8 @@ err = Console(stderr=True)
 
 TemplatesOpt = typer.Option(None, "--templates", help="额外的模板文件夹（可多次给出），同 id 覆盖内置模板。")
 ProfileOpt = typer.Option(None, "--profile", help="机构配置文件 docgen.toml（默认当前目录下的 docgen.toml）。")
+NoRegisterOpt = typer.Option(False, "--no-register", help="不记入发文登记簿（草稿、试印）；默认每份发出的文书都登记并编号。")
+OperatorOpt = typer.Option(None, "--operator", help="经办人（记入发文登记簿；默认 docgen.toml 的 \\[register] operator）。")
 ScriptOpt = typer.Option(None, "--script", help="输出文字：hans 简体（默认）、hant 繁体、tw 台湾正体及用语、"
                                                 "hk 香港繁体；默认取 docgen.toml 的 \\[output] script。")
 

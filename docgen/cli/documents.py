@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from ..errors import DocgenError
-from .common import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
+from .common import (NoRegisterOpt, OperatorOpt, ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail,
+                     progress_bar)
 
 
 @app.command()
@@ -23,6 +24,8 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
                                                     help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
                                                          "--set items.2.amount=300（列表第 2 条）。"),
            script: Optional[str] = ScriptOpt,
+           no_register: bool = NoRegisterOpt,
+           operator: Optional[str] = OperatorOpt,
            profile: Optional[Path] = ProfileOpt,
            templates: Optional[list[Path]] = TemplatesOpt,
            as_json: bool = typer.Option(False, "--json", help="以 JSON 输出写出的文件列表。")):
@@ -31,7 +34,7 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     try:
         written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
                              profile_path=profile, templates=templates, overrides=sets or None, script=script,
-                             blank=blank)
+                             blank=blank, register=not no_register, operator=operator)
     except DocgenError as e:
         fail(e)
     if as_json:

@@ -24,7 +24,7 @@ def user_dir() -> Path:
     return Path(config).expanduser() / "docgen" / "templates"
 
 _KEYS = {"id", "title", "category", "description", "body", "page", "fields", "checks", "sample", "tags", "version",
-         "pad"}
+         "pad", "number"}
 _PAGE_KEYS = {"body_size", "line_spacing", "margins", "top", "bottom", "left", "right", "page_numbers",
               "landscape", "size"}
 
@@ -45,6 +45,7 @@ class Template:
     tags: list[str] = field(default_factory=list)
     roots: tuple[Path, ...] = ()    # the search path it was found on, highest priority first (for includes)
     pad: bool = False               # a form that also prints blank, as a pad to fill in by hand (render --blank)
+    number: str | None = None       # the register's number pattern for notice_no, e.g. CG-{yyyy}{mm}-{seq:04}
 
     @property
     def body_path(self) -> Path:
@@ -131,7 +132,7 @@ def load_template(folder: Path, source: str = "builtin") -> Template:
                     description=str(raw.get("description", "")).strip(), folder=folder,
                     schema=Schema.from_yaml(raw.get("fields"), where, raw.get("checks")), page=_page(raw.get("page"), where),
                     sample=sample, body_file=body, source=source, tags=list(raw.get("tags") or []),
-                    pad=raw.get("pad") is True)
+                    pad=raw.get("pad") is True, number=str(raw["number"]) if raw.get("number") else None)
 
 
 def search_path(extra: list[Path] | None = None) -> list[tuple[str, Path]]:
