@@ -200,7 +200,7 @@ def check(files: list[Path] = typer.Argument(..., help="PDF 文件；给出同�
 
 
 # Command groups living in their own modules register themselves on `app`.
-from . import cli_batch, cli_exam, cli_user  # noqa: E402,F401
+from . import cli_batch, cli_exam, cli_serve, cli_user  # noqa: E402,F401
 
 
 def main() -> None:
