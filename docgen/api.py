@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import DataError, DocgenError
-from .library import Library, Template
+from .library import Library
+from .overrides import apply_overrides, parse_sets  # noqa: F401 - part of the api
 from .profile import load_profile
-from .readers import STDIN_NAME, DataLoader, read_document
+from .readers import STDIN_NAME, read_document
 from .render import build_document, formats_for, output_dir, write_outputs
-from .schema import Schema
 from .script import convert_document, for_profile as script_for_profile
 from .wordtemplate import is_word_template, write_word_outputs
+
+if TYPE_CHECKING:    # the batch engine loads only when a batch runs
+    from .batch import Report
+    from .batch.store import IssueStore, ProgressFn
 
 
 def render_one(template_id: str, *, data_path: Path | str | None = None, data: dict | None = None,
@@ -77,76 +81,6 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
         raise
 
 
-def parse_sets(items: list[str]) -> dict[str, Any]:
-    """Read ``--set field=value`` strings into a mapping (later ones win); a value starting with [ or { is YAML."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise DataError(f"无法识别「{item}」", field="--set", expected="字段=值，如 --set owner_name=张三")
-        if value.strip().startswith(("[", "{")):
-            try:
-                value = yaml.load(value, Loader=DataLoader)  # noqa: S506 - a SafeLoader subclass
-            except yaml.YAMLError as e:
-                raise DataError(f"「{key}」的值不是合法的 YAML：{getattr(e, 'problem', e)}", field="--set",
-                                expected="如 --set 'items=[{item: 物业费, amount: 100}]'") from None
-        out[key] = None if value == "" else value
-    return out
-
-
-def _put(schema: Schema, record: dict, path: list[str], value: Any, shown: str) -> dict:
-    """A copy of record with value set at path; keys are matched by name, label or alias."""
-    key = path[0]
-    f = schema.field_for(key)
-    if f is None:
-        import difflib
-        names = [x.name for x in schema.fields]
-        close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
-        raise DataError(f"模板没有字段「{key}」", field=f"--set {shown}",
-                        expected=("、".join(close) + " 之一？全部字段：" if close else "") + "、".join(names))
-    record = dict(record)
-    current = None
-    for k in list(record):  # drop the same field given under its label or an alias
-        if schema.field_for(k) is f:
-            if current is None or current in ("", []):
-                current = record[k]
-            del record[k]
-    if len(path) == 1:
-        record[f.name] = value
-        return record
-    if f.type != "list":
-        raise DataError(f"字段「{f.name}」不是列表，不能用 {key}.… 的写法", field=f"--set {shown}")
-    rows = list(current) if isinstance(current, list) else ([current] if isinstance(current, dict) else [])
-    try:
-        index = int(path[1])
-    except ValueError:
-        raise DataError(f"「{path[1]}」不是条目序号", field=f"--set {shown}",
-                        expected=f"{key}.1.字段（序号从 1 开始）") from None
-    if not 1 <= index <= len(rows) + 1:
-        raise DataError(f"{key} 只有 {len(rows)} 条，没有第 {index} 条", field=f"--set {shown}",
-                        expected=f"1 到 {len(rows) + 1}（{len(rows) + 1} 表示新加一条）")
-    if index == len(rows) + 1:
-        rows.append({})
-    if len(path) == 2:
-        rows[index - 1] = value
-    elif len(path) == 3:
-        rows[index - 1] = _put(Schema(f.fields), rows[index - 1] if isinstance(rows[index - 1], dict) else {},
-                               path[2:], value, shown)
-    else:
-        raise DataError("层级太深", field=f"--set {shown}", expected="字段=值 或 列表字段.序号.子字段=值")
-    record[f.name] = rows
-    return record
-
-
-def apply_overrides(tpl: Template, data: dict, overrides: dict | list[str]) -> dict:
-    """The data with ``--set`` values applied: field=value, or list.N.subfield=value (N from 1)."""
-    sets = parse_sets(overrides) if isinstance(overrides, list) else dict(overrides)
-    for key, value in sets.items():
-        data = _put(tpl.schema, data, str(key).split("."), value, str(key))
-    return data
-
-
 def render_samples(out: Path, *, profile_path: Path | None = None, templates: list[Path] | None = None,
                    png: bool = False, progress: bool = False) -> list[dict]:
     """Render every template's sample to out/ID.pdf and out/ID.docx (a form also blank, to out/ID-blank.*)."""
@@ -204,10 +138,48 @@ def check_files(files: list[Path]) -> list[dict]:
     return run([Path(f) for f in files])
 
 
+def dunning(ledger: str | Path, *, out: Path, template: str | None = None, level: int = 1, receipt: bool = False,
+            merge: bool = False, duplex: bool = False, formats: tuple[str, ...] = ("pdf",), split_by: str | None = None,
+            min_amount: Decimal | None = None, as_of: date | None = None, issue_date: date | None = None,
+            due_date: date | None = None, late_fee_rate: Decimal | None = None, detail: bool = False, jobs: int = 0,
+            resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
+            sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None,
+            public_list: bool = False, script: str | None = None, progress: ProgressFn | None = None,
+            store: IssueStore | None = None) -> Report:
+    """Arrears ledger → one dunning letter per unit, print files and manifest.csv.
+
+    progress: called with a :class:`~docgen.batch.store.Progress` at the start and after each letter;
+    store: an :class:`~docgen.batch.store.IssueStore` that numbers the letters in this process, before
+    rendering, and hears what was issued (default: a RunStore, numbers from 1 within the run)."""
+    from .batch import dunning as run
+    return run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
+               formats=formats, split_by=split_by, min_amount=min_amount, as_of=as_of, issue_date=issue_date,
+               due_date=due_date, late_fee_rate=late_fee_rate, detail=detail, jobs=jobs, resume=resume,
+               profile_path=profile_path, templates=templates, sheet=sheet, chunk=chunk, sets=sets,
+               public_list=public_list, script=script, progress=progress, store=store)
+
+
+def batch(template_id: str, data: str | Path, *, out: Path, name: str | None = None,
+          formats: tuple[str, ...] = ("pdf",), merge: bool = False, duplex: bool = False, split_by: str | None = None,
+          jobs: int = 0, resume: bool = False, profile_path: Path | None = None, templates: list[Path] | None = None,
+          sheet: str | None = None, chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None,
+          progress: ProgressFn | None = None, store: IssueStore | None = None,
+          number_pattern: str | None = None) -> Report:
+    """Any template over a table of records: one document per row, print files and manifest.csv.
+
+    progress and store as for :func:`dunning`; number_pattern (e.g. "TZ-{yyyy}{mm}-{seq:04}") numbers
+    each document's notice_no field from the store where the row gives none."""
+    from .batch import batch as run
+    return run(template_id, data, out=out, name=name, formats=formats, merge=merge, duplex=duplex,
+               split_by=split_by, jobs=jobs, resume=resume, profile_path=profile_path, templates=templates,
+               sheet=sheet, chunk=chunk, sets=sets, script=script, progress=progress, store=store,
+               number_pattern=number_pattern)
+
+
 # --- web desk: thin functions the web desk and HTTP API need (docgen serve), over the library above
 
 
-def _plain_value(v: Any) -> Any:
+def _plain_value(v):
     """A value as JSON can carry it: dates as ISO text, Decimal as text (exact), paths as text."""
     from datetime import date, datetime
     from decimal import Decimal
@@ -314,6 +286,7 @@ def profile_info(profile_path: Path | None = None) -> dict:
 def data_errors(template_id: str, data: dict, templates: list[Path] | None = None) -> list[dict]:
     """Every field's problem at once (a form shows each beside its field), then the `checks:` rules;
     the messages are the CLI's. An empty list: the data validates."""
+    from .schema import Schema
     tpl = Library(templates).get(template_id)
     found: list[DocgenError] = []
     for f in tpl.schema.fields:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import typer
 import yaml
@@ -30,6 +30,36 @@ def fail(e: DocgenError) -> None:
     """Print a user error as one paragraph and exit 2."""
     err.print(f"[bold red]错误：[/]{esc(e.describe())}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def progress_bar(show: bool, label: str = "生成") -> Iterator[Optional[Callable]]:
+    """A rich progress bar on stderr fed by a library progress callback (None when not shown)."""
+    if not show:
+        yield None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, ProgressColumn, TextColumn,
+                               TimeRemainingColumn)
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        """Documents per second."""
+
+        def render(self, task):
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:5.0f} 份/秒" if speed else "")
+
+    bar = Bar(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), Rate(), TextColumn("剩余"),
+              TimeRemainingColumn(), console=err)
+    task = bar.add_task("run", total=None)
+
+    def update(p) -> None:
+        bar.update(task, total=p.total, completed=p.done)
+    bar.start()
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 def _library(templates: Optional[list[Path]]):

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail
+from .cli import ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail, progress_bar
 from .errors import DataError, DocgenError
 
 _FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
@@ -109,16 +109,16 @@ def dunning(ledger: Path = typer.Argument(..., help="欠费台账（CSV 或 Exce
             templates: Optional[list[Path]] = TemplatesOpt,
             as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
     """欠费台账 → 每户一份催缴通知（PDF/DOCX），可合并打印文件；manifest.csv 逐行说明处理结果。"""
-    from .batch import dunning as run
+    from .api import dunning as run
     try:
-        report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
-                     formats=_formats(fmt), split_by=split_by, min_amount=_amount(min_amount, "--min-amount"),
-                     as_of=_date(as_of, "--as-of"), issue_date=_date(issue_date, "--issue-date"),
-                     due_date=_date(due_date, "--due-date"),
-                     late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail, jobs=jobs,
-                     resume=resume, profile_path=profile, templates=templates, sheet=sheet,
-                     progress=not as_json and sys.stderr.isatty(), sets=sets or None, public_list=public_list,
-                     script=script)
+        with progress_bar(not as_json and sys.stderr.isatty()) as bar:
+            report = run(ledger, out=out, template=template, level=level, receipt=receipt, merge=merge, duplex=duplex,
+                         formats=_formats(fmt), split_by=split_by, min_amount=_amount(min_amount, "--min-amount"),
+                         as_of=_date(as_of, "--as-of"), issue_date=_date(issue_date, "--issue-date"),
+                         due_date=_date(due_date, "--due-date"),
+                         late_fee_rate=_amount(late_fee_rate, "--late-fee-rate"), detail=detail, jobs=jobs,
+                         resume=resume, profile_path=profile, templates=templates, sheet=sheet,
+                             progress=bar, sets=sets or None, public_list=public_list, script=script)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:
@@ -145,12 +145,12 @@ def batch(template_id: str = typer.Argument(..., help="模板 id。"),
           templates: Optional[list[Path]] = TemplatesOpt,
           as_json: bool = typer.Option(False, "--json", help="以 JSON 输出运行结果。")):
     """任一模板 × 数据表：每行生成一份文书，manifest.csv 逐行说明处理结果。"""
-    from .batch import batch as run
+    from .api import batch as run
     try:
-        report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
-                     split_by=split_by, jobs=jobs, resume=resume, profile_path=profile, templates=templates,
-                     sheet=sheet, progress=not as_json and sys.stderr.isatty(), sets=sets or None,
-                     script=script)
+        with progress_bar(not as_json and sys.stderr.isatty()) as bar:
+            report = run(template_id, data, out=out, name=name, formats=_formats(fmt), merge=merge, duplex=duplex,
+                         split_by=split_by, jobs=jobs, resume=resume, profile_path=profile, templates=templates,
+                         sheet=sheet, progress=bar, sets=sets or None, script=script)
     except DocgenError as e:
         fail(e)
     except KeyboardInterrupt:

@@ -33,21 +33,23 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from uuid import uuid4
 
-from . import model as m
-from .api import apply_overrides
-from .errors import DataError, DocgenError, TemplateError
-from .formatting import mask_name
-from .ledger import Unit, delivery_order, fold, natural_key, read_ledger
-from .library import Library, Template
-from .profile import Profile, load_profile
-from .readers import read_table
-from .render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
-from .script import convert_document, convert_docx, for_profile as script_for_profile
-from .typography import fontset
-from .wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
-from .writers.docx import DocxFonts, write_docx
-from .writers.pdf import write_pdf
+from .. import model as m
+from ..overrides import apply_overrides
+from ..errors import DataError, DocgenError, TemplateError
+from ..formatting import mask_name
+from ..ledger import Unit, delivery_order, fold, natural_key, read_ledger
+from ..library import Library, Template
+from ..profile import Profile, load_profile
+from ..readers import read_table
+from ..render import _compiled, atomic_write, build_document, output_dir, pdf_bytes, write_outputs
+from ..script import convert_document, convert_docx, for_profile as script_for_profile
+from ..typography import fontset
+from ..wordtemplate import docxs_to_pdfs, is_word_template, render_docx, require_soffice
+from ..writers.docx import DocxFonts, write_docx
+from ..writers.pdf import write_pdf
+from .store import IssueStore, Issued, Progress, ProgressFn, RunStore, format_number
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("line", "status", "unit", "output", "message", "amount")
@@ -136,7 +138,7 @@ class Options:
     duplex: bool = False
     jobs: int = 0                # 0: one worker per core
     resume: bool = False
-    progress: bool = False
+    progress: ProgressFn | None = None   # called with a Progress at the start and after each record
     chunk: int = 0               # 0: chosen from the number of documents
 
 
@@ -150,6 +152,7 @@ class RunResult:
     seconds: float
     interrupted: bool = False
     stopped: str = ""            # why the run stopped early, when not by Ctrl-C
+    run_id: str = ""
 
 
 # --------------------------------------------------------------------------- #
@@ -506,28 +509,6 @@ def _chunks(jobs: list[Job], size: int, split: bool) -> list[list[Job]]:
     return out
 
 
-def _rate_column():
-    from rich.progress import ProgressColumn
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        """Documents per second."""
-
-        def render(self, task):
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:5.0f} 份/秒" if speed else "")
-    return Rate()
-
-
-def _progress(total: int):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    bar = Progress(TextColumn("[bold]生成"), BarColumn(), MofNCompleteColumn(), _rate_column(),
-                   TextColumn("剩余"), TimeRemainingColumn(), console=Console(stderr=True))
-    bar.start()
-    return bar, bar.add_task("render", total=total)
-
-
 class _Printer:
     """The print files of a run: print.pdf and/or one per group, fed chunk by chunk in order."""
 
@@ -643,7 +624,12 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
         parts_dir.mkdir(exist_ok=True)
     tasks = [(i, c, str(parts_dir / f"{i:06d}.pdf") if printing else None) for i, c in enumerate(chunks)]
     printer = _Printer(out, opts, title)
-    bar = None
+    tally = {"ok": 0, "failed": 0, "skipped": 0}
+
+    def tell(current: str = "") -> None:
+        if opts.progress is not None:
+            opts.progress(Progress(sum(tally.values()), len(jobs), tally["ok"], tally["failed"], tally["skipped"],
+                                   current))
     interrupted, stopped = False, ""
     state_f = open(out / STATE, "a", encoding="utf-8")
     try:
@@ -652,8 +638,10 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
                 _setup(spec)
                 _warm(todo[0])          # forked workers inherit warm caches
             pool = start_workers(spec, opts)
-        if opts.progress and todo:
-            bar, task_id = _progress(len(todo))
+        tell()
+        if outcomes:             # kept from an earlier run, nothing to render
+            tally["skipped"] = len(outcomes)
+            tell()
         if pool is not None:
             results: Iterable = _watched(pool.imap(_render_chunk, tasks), pool)
         else:
@@ -670,11 +658,11 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
                     state_f.write(json.dumps({"name": job.name, "digest": job.digest, "files": sizes,
                                               "pages": o.pages}, ensure_ascii=False) + "\n")
                 outcomes[o.index] = o
+                tally["skipped" if o.resumed else "ok" if o.ok else "failed"] += 1
+                tell(job.name)
             state_f.flush()
             if part:
                 printer.add(chunks[chunk_no][0].group, part)
-            if bar is not None:
-                bar.advance(task_id, len(chunks[chunk_no]))
         printer.close()
         if pool is not None:
             pool.close()
@@ -687,8 +675,6 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
     finally:
         stop_workers(pool)
         printer.abort()
-        if bar is not None:
-            bar.stop()
         state_f.close()
         if parts_dir.is_dir():
             for p in parts_dir.iterdir():
@@ -699,7 +685,7 @@ def run_jobs(spec: dict, jobs: list[Job], opts: Options, *, title: str = "", poo
     pages = sum(n for p, n in done if p.name == PRINT_FILE) if opts.merge else sum(n for _, n in done)
     letters = sum(1 for o in outcomes.values() if o.ok and not o.resumed)
     return RunResult(outcomes, [p for p, _ in done], pages, letters, time.perf_counter() - started, interrupted,
-                     stopped)
+                     stopped, uuid4().hex[:12])
 
 
 def _warm(job: Job) -> None:
@@ -732,6 +718,7 @@ class Report:
     interrupted: bool = False
     template: str = ""
     stopped: str = ""                          # why the run stopped early, when not by Ctrl-C
+    run_id: str = ""                           # the id the store heard this run's documents under
 
     @property
     def exit_code(self) -> int:
@@ -746,7 +733,7 @@ class Report:
                 "resumed": self.resumed, "failed_units": self.failed_units,
                 "print_files": [str(p) for p in self.print_files], "print_pages": self.print_pages,
                 "seconds": round(self.seconds, 3), "exit_code": self.exit_code, "template": self.template,
-                "interrupted": self.interrupted, "stopped": self.stopped}
+                "interrupted": self.interrupted, "stopped": self.stopped, "run_id": self.run_id}
 
 
 def write_manifest(path: Path, entries: Iterable[tuple]) -> dict[str, int]:
@@ -762,6 +749,18 @@ def write_manifest(path: Path, entries: Iterable[tuple]) -> dict[str, int]:
                 w.writerow(e)
     atomic_write(path, write)
     return counts
+
+
+def _tell_store(store: IssueStore, result: RunResult, tpl: Template, job: Job, o: Outcome | None, error: str, *,
+                number: Any, recipient: str, unit: str, amount: Decimal | None, level: int | None, issue_date: date,
+                out: Path) -> None:
+    """Tell the store what became of one record: issued (files written in this run) or failed."""
+    if o is not None and o.ok:
+        if not o.resumed:       # a resumed document was issued by the run that wrote it
+            store.issued(Issued(str(number) if number else None, tpl.id, tpl.title, recipient, unit, amount, level,
+                                issue_date, tuple(out / f for f in o.files), result.run_id, job.name))
+    else:
+        store.failed(template=tpl.id, record_key=job.name, error=error or "未生成", run_id=result.run_id)
 
 
 def _files_text(files: list[str]) -> str:
@@ -842,10 +841,13 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
             split_by: str | None = None, min_amount: Decimal | None = None, as_of: date | None = None,
             issue_date: date | None = None, due_date: date | None = None, late_fee_rate: Decimal | None = None,
             detail: bool = False, jobs: int = 0, resume: bool = False, profile_path: Path | None = None,
-            templates: list[Path] | None = None, sheet: str | None = None, progress: bool = False,
+            templates: list[Path] | None = None, sheet: str | None = None, progress: ProgressFn | None = None,
             chunk: int = 0, sets: list[str] | dict | None = None, public_list: bool = False,
-            script: str | None = None) -> Report:
-    """Turn an arrears ledger into one dunning letter per unit; write the manifest of every line."""
+            script: str | None = None, store: IssueStore | None = None) -> Report:
+    """Turn an arrears ledger into one dunning letter per unit; write the manifest of every line.
+
+    progress: called with a Progress at the start and after each letter; store: hands out the letters'
+    numbers (in this process, before rendering) and hears what was issued (default: a RunStore)."""
     lib = Library(templates)
     tpl = dunning_template(lib, level, template)
     _check_formats(formats, merge or split_by is not None)
@@ -880,7 +882,8 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
     try:
         return _dunning(ledger_path, tpl, profile, spec, opts, pool, level=level, receipt=receipt,
                         as_of=as_of, issue_date=issue_date, due_date=due_date, late_fee_rate=late_fee_rate,
-                        detail=detail, sheet=sheet, sets=sets, min_amount=min_amount, public_tpl=public_tpl)
+                        detail=detail, sheet=sheet, sets=sets, min_amount=min_amount, public_tpl=public_tpl,
+                        store=store or RunStore())
     except BaseException:
         stop_workers(pool)
         raise
@@ -889,7 +892,7 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
 def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Options, pool, *, level: int,
              receipt: bool, as_of: date, issue_date: date, due_date: date | None, late_fee_rate: Decimal | None,
              detail: bool, sheet: str | None, sets, min_amount: Decimal | None,
-             public_tpl: Template | None) -> Report:
+             public_tpl: Template | None, store: IssueStore) -> Report:
     formats = opts.formats
     ledger = read_ledger(ledger_path, as_of=as_of, sheet=sheet)
     phone_field = _field_name(tpl, "phone", "联系电话")
@@ -899,7 +902,7 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
     unit_of_job: dict[int, Unit] = {}
     blocked: dict[tuple[str, str], str] = {}
     below: dict[tuple[str, str], str] = {}
-    seq = 0
+    pattern = f"{LEVEL_PREFIX.get(level, 'CJ')}-{{yyyy}}{{mm}}-{{seq:04}}"
     for u in delivery_order(ledger.units.values()):
         if u.errors:
             bad = sorted(u.errors)
@@ -912,11 +915,11 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
         if min_amount is not None and total < min_amount:
             below[u.key] = f"本户欠费合计 {total} 元，低于 --min-amount {min_amount} 元，未生成通知"
             continue
-        seq += 1
+        name = names.take(f"{u.building}-{u.unit}")
         record: dict[str, Any] = {
             "owner_name": u.owner_name, "building": u.building, "unit": u.unit,
             "as_of": as_of, "issue_date": issue_date,
-            "notice_no": f"{LEVEL_PREFIX.get(level, 'CJ')}-{issue_date:%Y%m}-{seq:04d}",
+            "notice_no": store.number(template=tpl.id, pattern=pattern, issue_date=issue_date, record_key=name),
             "items": fold(u.charges, detail=detail), "level": level,
         }
         if due_date is not None:
@@ -932,7 +935,7 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
             record = apply_overrides(tpl, record, sets)   # keys were checked above; values are checked
         # The record is checked against the template's fields by the workers, in parallel
         # (build_document validates); a record that fails comes back as this unit's error.
-        job = Job(len(jobs_list), names.take(f"{u.building}-{u.unit}"), record, first, u.building)
+        job = Job(len(jobs_list), name, record, first, u.building)
         job.digest = _digest(setting, record)
         unit_of_job[job.index] = u
         jobs_list.append(job)
@@ -949,6 +952,8 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
             if not o.files:
                 o.files = _print_names(opts, job.group)
             done[u.key] = o
+        _tell_store(store, result, tpl, job, o, blocked.get(u.key, ""), number=job.data.get("notice_no"), recipient=u.owner_name, unit=u.label,
+                    amount=u.total, level=level, issue_date=issue_date, out=opts.out)
 
     def entries() -> Iterator[tuple]:
         rows: list[tuple] = [(line, status, "", "", msg, "") for line, (status, msg) in ledger.orphans.items()]
@@ -987,7 +992,7 @@ def _dunning(ledger_path, tpl: Template, profile: Profile, spec: dict, opts: Opt
     errors += [(min(u.lines), blocked[u.key]) for u in ledger.units.values() if u.key in blocked and not u.errors]
     return Report(manifest, counts, result.letters, sum(1 for o in done.values() if o.resumed),
                   len(blocked), print_files, result.print_pages, result.seconds, errors[:50],
-                  result.interrupted, tpl.id, result.stopped)
+                  result.interrupted, tpl.id, result.stopped, result.run_id)
 
 
 # --------------------------------------------------------------------------- #
@@ -1000,9 +1005,14 @@ _NAME_FIELD = re.compile(r"\{([^{}]+)\}")
 def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | None = None,
           formats: tuple[str, ...] = ("pdf",), merge: bool = False, duplex: bool = False,
           split_by: str | None = None, jobs: int = 0, resume: bool = False, profile_path: Path | None = None,
-          templates: list[Path] | None = None, sheet: str | None = None, progress: bool = False,
-          chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None) -> Report:
-    """Render a template once per data row (CSV/XLSX/YAML/JSON table); write the manifest of every line."""
+          templates: list[Path] | None = None, sheet: str | None = None, progress: ProgressFn | None = None,
+          chunk: int = 0, sets: list[str] | dict | None = None, script: str | None = None,
+          store: IssueStore | None = None, number_pattern: str | None = None) -> Report:
+    """Render a template once per data row (CSV/XLSX/YAML/JSON table); write the manifest of every line.
+
+    progress: called with a Progress at the start and after each document; number_pattern (e.g.
+    "TZ-{yyyy}{mm}-{seq:04}"): number each document's notice_no field, where the row gives none, from
+    store (default: a RunStore) before rendering; store also hears what was issued."""
     lib = Library(templates)
     tpl = lib.get(template_id)
     _check_formats(formats, merge or split_by is not None)
@@ -1023,6 +1033,15 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             raise DataError(f"「{split_by}」不是模板 {tpl.id} 的字段", field="--split-by",
                             expected="、".join(f.name for f in tpl.schema.fields))
         group_field = f.name
+    number_field = None
+    if number_pattern is not None:
+        nf = tpl.schema.field_for("notice_no")
+        if nf is None:
+            raise DataError(f"模板 {tpl.id} 没有编号字段（notice_no），不能编号", field="number_pattern",
+                            expected="有 notice_no 字段的模板，或不给编号模式")
+        number_field = nf.name
+        format_number(number_pattern, date.today(), 1)     # a bad pattern is a usage error before any work
+    store = store or RunStore()
     names = _Names()
     setting = _setting_digest(tpl, profile, formats, script)
     jobs_list: list[Job] = []
@@ -1051,7 +1070,12 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
                 return "" if v is None else str(v)
             label = _NAME_FIELD.sub(value, pattern)
             group = str(data.get(group_field) or "") if group_field else ""
-            job = Job(len(jobs_list), names.take(label), data, row.line, group)
+            name_ = names.take(label)
+            if number_field is not None and not data.get(number_field):
+                day = data.get("issue_date") if isinstance(data.get("issue_date"), date) else date.today()
+                data = dict(data, **{number_field: store.number(template=tpl.id, pattern=number_pattern,
+                                                                issue_date=day, record_key=name_)})
+            job = Job(len(jobs_list), name_, data, row.line, group)
             job.digest = _digest(setting, data)
             jobs_list.append(job)
     if group_field:
@@ -1072,11 +1096,18 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             manifest_rows[job.row] = (job.row, "error", job.name, "", o.message, "")
             failed += 1
         else:
-            manifest_rows[job.row] = (job.row, "ok", job.name, _files_text(o.files or _print_names(opts, job.group)),
+            o.files = o.files or _print_names(opts, job.group)
+            manifest_rows[job.row] = (job.row, "ok", job.name, _files_text(o.files),
                                       "续跑：文件已存在，未重新生成" if o.resumed else "", "")
+        amount = job.data.get("amount")
+        day = job.data.get("issue_date")
+        _tell_store(store, result, tpl, job, o, manifest_rows[job.row][4],
+                    number=job.data.get(number_field) if number_field else None, recipient=str(job.data.get("owner_name") or ""), unit=job.name,
+                    amount=amount if isinstance(amount, Decimal) else None, level=None,
+                    issue_date=day if isinstance(day, date) else date.today(), out=opts.out)
     manifest = opts.out / MANIFEST
     counts = write_manifest(manifest, (manifest_rows[k] for k in sorted(manifest_rows)))
     errors = [(r[0], r[4]) for k, r in sorted(manifest_rows.items()) if r[1] == "error"][:50]
     resumed = sum(1 for o in result.outcomes.values() if o.resumed)
     return Report(manifest, counts, result.letters, resumed, failed, result.print_files, result.print_pages,
-                  result.seconds, errors, result.interrupted, tpl.id, result.stopped)
+                  result.seconds, errors, result.interrupted, tpl.id, result.stopped, result.run_id)
