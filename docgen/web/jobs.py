@@ -28,9 +28,9 @@ class Job:
     source: str                       # the upload's own name (text only)
     options: dict
     status: str = "queued"            # queued | running | done | failed | cancelled
-    done: int = 0
+    done: int = 0                     # documents rendered so far, of total
     total: int = 0
-    ok: int = 0
+    ok: int = 0                       # while running: documents; when finished: the manifest's data rows
     failed: int = 0
     skipped: int = 0
     error: str = ""
@@ -39,25 +39,13 @@ class Job:
 
     def public(self) -> dict:
         """The job as the API returns it."""
-        d = asdict(self)
+        d = json.loads(json.dumps(asdict(self), ensure_ascii=False, default=str))   # dates, amounts as text
         d["finished"] = self.status in ("done", "failed", "cancelled")
         return d
 
 
 class _Cancelled(KeyboardInterrupt):
     """Raised from the progress callback: the batch stops as on Ctrl-C, keeping every finished file."""
-
-
-def _runner(kind: str):
-    """The library entry point for a job kind, and whether it takes a progress callback."""
-    from .. import api
-    fn = getattr(api, kind, None)
-    if fn is not None:
-        return fn, True
-    # Until api.dunning/api.batch (with progress=) are in docgen/api.py, the batch module's own
-    # functions run the job; progress then shows only at the end and cancel waits for the finish.
-    from .. import batch as legacy
-    return getattr(legacy, kind), False
 
 
 class Jobs:
@@ -123,7 +111,8 @@ class Jobs:
             return
         job.status = "running"
         self._save(job)
-        fn, takes_progress = _runner(job.kind)
+        from .. import api
+        fn = api.dunning if job.kind == "dunning" else api.batch
 
         def progress(p: Any) -> None:
             job.done, job.total, job.ok, job.failed, job.skipped = p.done, p.total, p.ok, p.failed, p.skipped
@@ -132,8 +121,7 @@ class Jobs:
 
         kwargs = dict(job.options)
         kwargs.setdefault("jobs", self.workers)
-        if takes_progress:
-            kwargs["progress"] = progress
+        kwargs["progress"] = progress
         try:
             if job.kind == "dunning":
                 report = fn(source, out=out, profile_path=self.ws.profile, **kwargs)
@@ -151,7 +139,8 @@ class Jobs:
             job.title = report.template
             rows = report.rows
             job.ok, job.failed, job.skipped = rows.get("ok", 0), rows.get("error", 0), rows.get("skipped", 0)
-            job.done = job.total = max(job.total, report.letters + report.resumed + report.failed_units)
+            # done/total stay the documents the progress callback counted; ok/failed/skipped become the
+            # manifest's data rows (what the office reconciles against its ledger)
             if report.interrupted and stop.is_set():
                 job.status, job.error = "cancelled", "已取消：已生成的文件完整可用，清单 manifest.csv 写明了未生成的行"
             else:
