@@ -148,8 +148,10 @@ class Jobs:
                 if report.stopped:
                     job.error = report.stopped
         self._save(job)
-        self.ws.remember({"kind": "batch", "template": job.title or job.options.get("template", ""),
-                          "what": f"{job.source}：{job.report.get('letters', 0)} 份（{job.status}）",
+        status = {"done": "已完成", "failed": "失败", "cancelled": "已取消"}.get(job.status, job.status)
+        self.ws.remember({"kind": "batch", "template": job.title or job.options.get("template") or "",
+                          "title": api.template_info(job.title).get("title") if job.title else "",
+                          "what": f"{job.source}：{job.report.get('letters', 0)} 份（{status}）",
                           "link": f"/jobs/{job.id}"})
 
     def result_zip(self, jid: str) -> Path | None:

@@ -109,7 +109,8 @@ def _build(ws, bank, spec, versions, seed, fmt):
     eid, folder = ws.new_dir("exams")
     res = exam_api.build_exam(bank, folder, spec_path=spec, versions=versions, seed=seed, fmt=fmt,
                               profile_path=ws.profile)
-    ws.remember({"kind": "exam", "template": "exam", "what": f"{len(res.papers)} 个版本，种子 {res.seed}",
+    (folder / "seed.txt").write_text(str(res.seed), encoding="utf-8")
+    ws.remember({"kind": "exam", "template": "exam", "title": "试卷", "what": f"{len(res.papers)} 个版本，种子 {res.seed}",
                  "link": f"/exam/{eid}"})
     return eid
 
@@ -148,11 +149,12 @@ def _exam_dir(request: Request) -> Path:
 async def exam_result(request: Request):
     """GET /exam/{id} — the built files and the grading form."""
     folder = _exam_dir(request)
-    files = sorted(p.name for p in folder.iterdir() if p.is_file())
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "seed.txt")
+    seed = (folder / "seed.txt").read_text(encoding="utf-8") if (folder / "seed.txt").is_file() else ""
     graded = sorted(p.name for p in (folder / "grade").iterdir()) if (folder / "grade").is_dir() else []
     key = json.loads((folder / "key.json").read_text(encoding="utf-8"))
     return _page(request, "exam_result.html", tab="exam", eid=folder.name, files=files, graded=graded,
-                 key=key, error=request.query_params.get("error"))
+                 key=key, seed=seed, error=request.query_params.get("error"))
 
 
 async def exam_grade(request: Request):
