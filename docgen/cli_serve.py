@@ -32,6 +32,8 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="监听地址；�
     if tok:
         url += f"?token={tok}"
     console.print(f"docgen 网页版：{url}", highlight=False, markup=False, soft_wrap=True)
+    if host in ("0.0.0.0", "::"):
+        console.print("其他电脑访问时把 127.0.0.1 换成本机的局域网地址或电脑名。", highlight=False, markup=False)
     console.print(f"工作目录 {application.state.desk.ws.root}；按 Ctrl-C 停止。", highlight=False, markup=False)
     if open_browser:
         import threading

@@ -264,6 +264,7 @@ def test_thumbnail_rendered_once(desk):
 def test_form_controls_per_type(desk):
     page = desk.get("/t/water-outage-notice").text
     assert 'type="datetime-local" name="start"' in page and 'type="date" name="issue_date"' in page
+    assert 'title="不填则为今天"' in page
     filled = desk.get("/t/water-outage-notice?sample=1").text
     assert 'value="2026-12-03T09:00"' in filled and "1—3栋全部住户及沿街商铺" in filled
     assert "锦程物业服务有限公司" in filled                     # profile values shown, not retyped
@@ -354,6 +355,12 @@ def test_preview_and_download_the_clerk_way(desk):
     src = re.search(r'<iframe id="pdf" src="([^"]+)"', r.text).group(1)
     shown = desk.get(src)
     assert shown.status_code == 200 and shown.headers["content-disposition"].startswith("inline")
+    assert src.startswith("/p/")
+    import os
+    old = Path(desk.app.state.desk.ws.root) / "previews" / src.split("/")[2]
+    os.utime(old, (time.time() - 7200, time.time() - 7200))      # two hours old: the next preview prunes it
+    desk.post("/t/water-outage-notice/preview", data=form)
+    assert not old.exists() and desk.get(src).status_code == 404
     r = desk.post("/t/water-outage-notice/preview", data={**form, "end": "2026-12-05T07:00"})
     assert r.status_code == 422 and re.search(r'id="err-end" hx-swap-oob="true">[^<]*应晚于', r.text)
     r = desk.post("/t/water-outage-notice/download?format=docx", data=form)

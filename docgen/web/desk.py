@@ -49,13 +49,16 @@ def check_images(info: dict, data: dict, ws: Workspace) -> None:
                                 expected="在表单里选择 PNG 或 JPG 图片上传")
 
 
-def render(ws: Workspace, template_id: str, data: dict, fmt: str) -> Path:
-    """Render one document into a fresh folder under renders/; returns the file (DataError on bad data)."""
+def render(ws: Workspace, template_id: str, data: dict, fmt: str, kind: str = "renders") -> Path:
+    """Render one document into a fresh folder under renders/ (or previews/, pruned after an hour);
+    returns the file (DataError on bad data)."""
     if fmt not in ("pdf", "docx"):
         raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
     info = api.template_info(template_id)
     check_images(info, data, ws)
-    rid, folder = ws.new_dir("renders")
+    if kind == "previews":
+        ws.prune("previews")
+    rid, folder = ws.new_dir(kind)
     try:
         written = api.render_one(template_id, data=data, out=folder / f"{template_id}.{fmt}", fmt=fmt,
                                  profile_path=ws.profile)

@@ -104,14 +104,14 @@ async def preview(request: Request):
     tid = request.path_params["id"]
     try:
         d, info, _, data = await _posted(request, tid)
-        path = await run_in_threadpool(desk.render, d.ws, tid, data, "pdf")
+        path = await run_in_threadpool(desk.render, d.ws, tid, data, "pdf", "previews")
     except HTTPException as e:
         return page(request, "preview.html", status_code=e.status_code, t={"fields": []},
                     errors=[{"field": None, "message": e.detail}], src=None)
     except DocgenError as e:
         return page(request, "preview.html", status_code=422, t=info, errors=desk.errors_of(tid, e, data), src=None)
     rid = path.parent.name
-    return page(request, "preview.html", t=info, errors=[], src=f"/r/{rid}/{path.name}")
+    return page(request, "preview.html", t=info, errors=[], src=f"/p/{rid}/{path.name}")
 
 
 async def download(request: Request):
@@ -133,9 +133,10 @@ async def download(request: Request):
 
 
 async def rendered(request: Request):
-    """GET /r/{rid}/{name} — a document rendered by the desk (the preview iframe, history links)."""
+    """GET /r/{rid}/{name} (downloads, history links) and /p/{rid}/{name} (the preview iframe)."""
     ws = _desk(request).ws
-    folder = ws.find("renders", request.path_params["rid"])
+    kind = "previews" if request.url.path.startswith("/p/") else "renders"
+    folder = ws.find(kind, request.path_params["rid"])
     name = request.path_params["name"]
     if folder is None:
         raise HTTPException(404, "文件不存在（可能已被清理）")
@@ -154,4 +155,5 @@ ROUTES = [
     Route("/t/{id}/preview", preview, methods=["POST"]),
     Route("/t/{id}/download", download, methods=["POST"]),
     Route("/r/{rid}/{name}", rendered),
+    Route("/p/{rid}/{name}", rendered),
 ] + WORK
