@@ -471,3 +471,20 @@ def test_serve_command_registered():
     from docgen.cli import app
     r = CliRunner().invoke(app, ["serve", "--help"])
     assert r.exit_code == 0 and "--workspace" in r.output and "--open" in r.output
+
+
+def test_exam_custom_spec_from_the_page(desk):
+    form = {"csrf": csrf(desk), "spec": "custom", "versions": "1", "seed": "3", "format": "pdf",
+            "single_count": "5", "single_points": "2", "truefalse_count": "5", "truefalse_points": "2",
+            "multiple_count": "0", "blank_count": "", "short_count": "0", "duration": "30", "pass_mark": "60"}
+    r = desk.post("/exam/build", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    eid = r.headers["location"].rsplit("/", 1)[1]
+    key = desk.get(f"/exam/{eid}/key.json").json()
+    assert key["full_marks"] == 20 and key["pass_mark"] == 60
+    items = key["versions"]["A"]
+    assert len(items) == 10 and {it["type"] for it in items} == {"single", "truefalse"}
+    bad = desk.post("/exam/build", data={**form, "single_count": "0", "truefalse_count": "0"})
+    assert "至少要有一种题型" in bad.text
+    bad = desk.post("/exam/build", data={**form, "duration": "abc"})
+    assert "不是整数" in bad.text

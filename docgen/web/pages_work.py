@@ -102,11 +102,47 @@ async def job_cancel(request: Request):
 
 async def exam_page(request: Request):
     """GET /exam — build papers from an uploaded bank or the sample."""
-    return _page(request, "exam.html", tab="exam", result=None, error=None)
+    return _page(request, "exam.html", tab="exam", result=None, error=None, sections=SECTIONS)
+
+
+SECTIONS = [("single", "单项选择题", 30, 1), ("multiple", "多项选择题", 8, 2), ("truefalse", "判断题", 14, 1),
+            ("blank", "填空题", 5, 2), ("short", "简答题", 3, 10)]
+
+
+def _custom_spec(form) -> dict:
+    """A spec from the page's table: count and points per question type, time and pass mark."""
+    def num(name: str, low: int, high: int) -> int | None:
+        text = str(form.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            n = int(text)
+        except ValueError:
+            raise HTTPException(400, f"「{text}」不是整数（{name}）") from None
+        if not low <= n <= high:
+            raise HTTPException(400, f"{name} 应在 {low} 到 {high} 之间")
+        return n
+    sections = []
+    for t, _, _, _ in SECTIONS:
+        count, points = num(f"{t}_count", 0, 200), num(f"{t}_points", 1, 100)
+        if count:
+            sections.append({"type": t, "count": count, "points": points or 1})
+    if not sections:
+        raise HTTPException(400, "自定义规格至少要有一种题型的题数")
+    spec = {"sections": sections}
+    for key, low, high in (("duration", 1, 600), ("pass_mark", 0, 100)):
+        if (v := num(key, low, high)) is not None:
+            spec[key] = v
+    return spec
 
 
 def _build(ws, bank, spec, versions, seed, fmt):
     eid, folder = ws.new_dir("exams")
+    if isinstance(spec, dict):
+        import yaml
+        path = folder / "spec.yaml"
+        path.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        spec = path
     res = exam_api.build_exam(bank, folder, spec_path=spec, versions=versions, seed=seed, fmt=fmt,
                               profile_path=ws.profile)
     (folder / "seed.txt").write_text(str(res.seed), encoding="utf-8")
@@ -124,17 +160,19 @@ async def exam_build(request: Request):
         if getattr(form.get("bank"), "filename", ""):
             bank, _ = await save_upload(form.get("bank"), "bank", d.ws.upload_path, d.max_upload)
         spec = str(form.get("spec") or "standard")
-        if spec not in ("standard", "full"):
-            raise HTTPException(400, "组卷规格应为 standard 或 full")
+        if spec == "custom":
+            spec = _custom_spec(form)
+        elif spec not in ("standard", "full"):
+            raise HTTPException(400, "组卷规格应为 standard、full 或 custom")
         versions = int(form.get("versions") or 2)
         if not 1 <= versions <= 10:
             raise HTTPException(400, "版本数应在 1 到 10 之间")
         seed = int(form["seed"]) if str(form.get("seed") or "").strip() else None
         eid = await run_in_threadpool(_build, d.ws, bank, spec, versions, seed, str(form.get("format") or "both"))
     except HTTPException as e:
-        return _page(request, "exam.html", tab="exam", result=None, error=e.detail)
+        return _page(request, "exam.html", tab="exam", result=None, error=e.detail, sections=SECTIONS)
     except (DocgenError, ValueError) as e:
-        return _page(request, "exam.html", tab="exam", result=None,
+        return _page(request, "exam.html", tab="exam", result=None, sections=SECTIONS,
                      error=e.describe() if isinstance(e, DocgenError) else f"数字写错了：{e}")
     return RedirectResponse(f"/exam/{eid}", status_code=303)
 
