@@ -215,11 +215,18 @@ def test_token_beyond_loopback(tmp_path):
 def test_token_from_docgen_toml(tmp_path):
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "docgen.toml").write_text('[org]\nname = "测试物业"\n\n[web]\ntoken = "s3cret-token-of-the-office"\n',
+    (ws / "docgen.toml").write_text('[org]\nname = "测试物业"\noffice = "测试苑物业服务中心"\n\n[web]\ntoken = "s3cret-token-of-the-office"\n',
                                     encoding="utf-8")
     c = TestClient(create_app(ws, workers=1), base_url=BASE)
     assert c.get("/api/templates").status_code == 401
-    assert c.get("/api/templates", headers={"authorization": "Bearer s3cret-token-of-the-office"}).status_code == 200
+    auth = {"authorization": "Bearer s3cret-token-of-the-office"}
+    assert c.get("/api/templates", headers=auth).status_code == 200
+    # the profile loader reads the same file: its [web] table must not stop a render (profile.SECTIONS knows "web")
+    r = c.post("/api/render/water-outage-notice", json=WATER, headers=auth)
+    assert r.status_code == 200, r.text
+    pdf = ws / "o.pdf"
+    pdf.write_bytes(r.content)
+    assert "测试苑物业服务中心" in pdf_text(pdf)
 
 
 def test_upload_cap_and_type(tmp_path):
