@@ -381,6 +381,7 @@ class Register:
             f"INSERT INTO documents(number, {', '.join(values)}, operator, claim, status, created_at, reprint_of) "
             f"VALUES (?, {', '.join('?' * len(values))}, ?, ?, 'issued', ?, ?)",
             (doc.number, *values.values(), operator, claim, _now(), reprint_of))
+        assert cur.lastrowid is not None
         return cur.lastrowid
 
     def check_given(self, number: str, record_key: str) -> None:

@@ -8,7 +8,7 @@ import sys
 
 from ..errors import DocgenError
 from . import templates, documents  # noqa: F401 - list/show, then render/demo/check, as in --help
-from . import batch, exam, authoring, register  # noqa: F401,E402 - dunning/batch, exam, new/lint, register
+from . import batch, exam, authoring, register, serve  # noqa: F401,E402 - dunning/batch, exam, new/lint, register, serve
 from .common import app, err, esc, in_flags
 
 __all__ = ["app", "main"]

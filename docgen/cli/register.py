@@ -146,11 +146,11 @@ def delivered(number: str = typer.Argument(..., help="文书编号。"),
     """登记收回的送达回执：送达方式、日期、送达人。"""
     from ..api import register_delivered
     try:
-        doc = register_delivered(number, method=method, on=_date(on, "--date"), by=by, note=note,
+        doc = register_delivered(number, method=method, on=_date(on, "--date") or date.today(), by=by, note=note,
                                  profile_path=profile)
     except DocgenError as e:
         fail(e)
-    dl = doc.delivered
+    dl = doc.delivered or {}
     console.print(f"已登记 {doc.reference} {dl['method']}，{dl['date']}", highlight=False, markup=False)
 
 

@@ -1,0 +1,152 @@
+"""The api's functions for the web desk and HTTP API (docgen serve): template listings, field errors, pre-run checks."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from ..engine.pipeline import build_document
+from ..engine.script import convert_document, for_profile as script_for_profile
+from ..engine.word import is_word_template, write_word_outputs
+from ..errors import DataError, DocgenError
+from ..inputs.documents import STDIN_NAME, read_document
+from ..library.folders import Library
+from ..overrides import apply_overrides, parse_sets  # noqa: F401 - part of the api
+from ..profile import load_profile
+from ..writers import FORMATS, Format, document_bytes, formats_for, output_dir, write_outputs
+
+if TYPE_CHECKING:    # the batch engine loads only when a batch runs
+    from ..batch import Report
+    from ..batch.store import IssueStore, ProgressFn
+    from ..register import Document, Register, RegisterStore
+
+# --- web desk: thin functions the web desk and HTTP API need (docgen serve), over the library above
+
+
+def _plain_value(v):
+    """A value as JSON can carry it: dates as ISO text, Decimal as text (exact), paths as text."""
+    from datetime import date, datetime
+    from decimal import Decimal
+    if isinstance(v, dict):
+        return {str(k): _plain_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain_value(x) for x in v]
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, (Decimal, Path)):
+        return str(v)
+    return v
+
+
+def list_templates(templates: list[Path] | None = None) -> list[dict]:
+    """Every template as `docgen list --json` prints it (by category, then id)."""
+    return [{"id": t.id, "title": t.title, "category": t.category, "description": t.description,
+             "source": t.source, "folder": str(t.folder), "pad": t.pad} for t in Library(templates).all()]
+
+
+def _field_info(f) -> dict:
+    return {"name": f.name, "type": f.type, "label": f.label, "title": f.title, "help": f.help,
+            "required": f.required, "aliases": f.aliases,
+            "default": None if f.default is None else _plain_value(f.default), "choices": f.choices,
+            "min": _plain_value(f.min), "max": _plain_value(f.max), "max_length": f.max_length,
+            "items": f.items, "min_items": f.min_items, "expected": f.expected(),
+            "fields": [_field_info(s) for s in f.fields]}
+
+
+def template_info(template_id: str, templates: list[Path] | None = None) -> dict:
+    """One template's fields (type, label, help, required, default, choices, sub-fields) and its example."""
+    tpl = Library(templates).get(template_id)
+    return {"id": tpl.id, "title": tpl.title, "category": tpl.category, "description": tpl.description,
+            "pad": tpl.pad, "word": is_word_template(tpl), "fields": [_field_info(f) for f in tpl.schema.fields],
+            "example": _plain_value(tpl.sample)}
+
+
+def error_field(template_id: str, error: DocgenError, templates: list[Path] | None = None) -> dict:
+    """A validation error as {"field", "label", "message"}: the data field it is about (None if none)."""
+    tpl = Library(templates).get(template_id)
+    where = error.field or ""
+    for f in tpl.schema.fields:
+        if where in (f.title, f.name, f.label) or where.startswith(f.title + " "):
+            return {"field": f.name, "label": f.label or f.name, "message": error.describe()}
+    return {"field": None, "label": where or None, "message": error.describe()}
+
+
+def ledger_check(ledger: Path | str, *, as_of=None, sheet: str | None = None) -> dict:
+    """What `dunning` would read from a ledger, before anything is rendered: the column for each
+    ledger field, the units, and every error row (line, message) as manifest.csv would list it."""
+    from datetime import date
+    from ..dunning.ledger import LABELS, read_ledger
+    led = read_ledger(ledger, as_of=as_of or date.today(), sheet=sheet)
+    errors = {line: msg for u in led.units.values() for line, msg in u.errors.items()}
+    errors.update({line: msg for line, (status, msg) in led.orphans.items() if status == "error"})
+    skipped = sum(len(u.skipped) for u in led.units.values()) + sum(
+        1 for status, _ in led.orphans.values() if status == "skipped")
+    return {"file": led.file, "headers": led.headers,
+            "columns": [{"field": k, "label": LABELS.get(k, k), "header": h} for k, h in led.columns.items()],
+            "rows": led.rows, "units": len(led.units), "skipped": skipped,
+            "errors": [{"line": n, "message": errors[n]} for n in sorted(errors)]}
+
+
+def table_check(template_id: str, data: Path | str, *, sheet: str | None = None,
+                templates: list[Path] | None = None) -> dict:
+    """What `batch` would read from a table, before anything is rendered: which header fills which
+    field, the headers no field takes, and every row that would fail (line, message)."""
+    from ..inputs.readers import read_table
+    tpl = Library(templates).get(template_id)
+    errors, rows = [], 0
+    with read_table(data, sheet=sheet, on_error="yield") as table:
+        headers = list(table.headers)
+        for row in table:
+            if row.blank:
+                continue
+            rows += 1
+            if row.error is not None:
+                errors.append({"line": row.line, "message": row.error.describe()})
+                continue
+            try:
+                tpl.schema.validate(row.values, file=table.file, row=row.line, base_dir=Path(data).parent)
+            except DocgenError as e:
+                errors.append({"line": row.line, "message": e.describe()})
+    columns, unused = [], []
+    for h in headers:
+        f = tpl.schema.field_for(h)
+        if f is None:
+            unused.append(h)
+        else:
+            columns.append({"field": f.name, "label": f.label or f.name, "header": h})
+    return {"file": str(data), "headers": headers, "columns": columns, "unused": unused, "rows": rows,
+            "errors": errors}
+
+
+def profile_info(profile_path: Path | None = None) -> dict:
+    """The organisation values templates read as org.* (defaults filled in), and the public-list basis."""
+    p = load_profile(profile_path)
+    return {"org": {k: _plain_value(v) for k, v in p.org.items()}, "public_list_basis": p.public_list_basis,
+            "path": str(p.path) if p.path else None}
+
+
+def data_errors(template_id: str, data: dict, templates: list[Path] | None = None) -> list[dict]:
+    """Every field's problem at once (a form shows each beside its field), then the `checks:` rules;
+    the messages are the CLI's. An empty list: the data validates."""
+    from ..library.schema import Schema
+    tpl = Library(templates).get(template_id)
+    found: list[DocgenError] = []
+    for f in tpl.schema.fields:
+        part = {k: v for k, v in data.items() if tpl.schema.field_for(k) is f}
+        try:
+            Schema([f]).validate(part)
+        except DataError as e:
+            found.append(e)
+    if not found:
+        try:
+            tpl.schema.validate(data)
+        except DataError as e:
+            found.append(e)
+    return [error_field(template_id, e, templates) for e in found]
+

@@ -1,0 +1,142 @@
+"""What the pages and the HTTP API share: rendering one document, downloads, batch options, errors."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import quote
+
+from starlette.responses import FileResponse
+
+from .. import api
+from ..errors import DataError, DocgenError
+from .workspace import Workspace
+
+MEDIA = {"pdf": "application/pdf",
+         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "zip": "application/zip", "csv": "text/csv; charset=utf-8", "json": "application/json"}
+_BAD = '<>:"/\\|?*'
+
+
+def download(path: Path, shown: str, *, inline: bool = False) -> FileResponse:
+    """A file response whose name Windows accepts: ASCII fallback plus the Chinese name (RFC 5987)."""
+    shown = "".join("_" if c in _BAD or ord(c) < 32 else c for c in shown).strip(". ") or path.name
+    ascii_name = shown if shown.isascii() and not any(c in shown for c in ';,"') else path.name
+    kind = "inline" if inline else "attachment"
+    disp = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(shown, safe='')}"
+    media = MEDIA.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media, headers={"Content-Disposition": disp, "Cache-Control": "no-store"})
+
+
+def check_images(info: dict, data: dict, ws: Workspace) -> None:
+    """Image values must be files uploaded to this desk: a path typed into a form or an API call
+    would otherwise put any picture on the server's disk into a document."""
+    uploads = (ws.root / "uploads").resolve()
+
+    def inside(v) -> bool:
+        try:
+            return Path(str(v)).resolve().parent == uploads
+        except (OSError, ValueError):
+            return False
+
+    for f in info["fields"]:
+        keys = [f["name"], f["label"], *f["aliases"]]
+        for k in keys:
+            v = data.get(k)
+            if f["type"] == "image" and v not in (None, "") and not inside(v):
+                raise DataError("图片要通过网页上传，不能写服务器上的路径", field=f["title"],
+                                expected="在表单里选择 PNG 或 JPG 图片上传")
+
+
+def render(ws: Workspace, template_id: str, data: dict, fmt: str, kind: str = "renders") -> Path:
+    """Render one document into a fresh folder under renders/ (or previews/, pruned after an hour);
+    returns the file (DataError on bad data)."""
+    if fmt not in ("pdf", "docx"):
+        raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
+    info = api.template_info(template_id)
+    check_images(info, data, ws)
+    if kind == "previews":
+        ws.prune("previews")
+    rid, folder = ws.new_dir(kind)
+    try:
+        written = api.render_one(template_id, data=data, out=folder / f"{template_id}.{fmt}", fmt=fmt,
+                                 profile_path=ws.profile)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return written[0]
+
+
+def errors_of(template_id: str, e: DocgenError, data: dict | None = None) -> list[dict]:
+    """A DocgenError as the list the 422 answer and the form show: field, label, message (CLI wording);
+    with the data, every field's problem, not only the first."""
+    try:
+        if data is not None and isinstance(e, DataError):
+            found = api.data_errors(template_id, data)
+            if found:
+                return found
+        return [api.error_field(template_id, e)]
+    except DocgenError:
+        return [{"field": None, "label": None, "message": e.describe()}]
+
+
+def _flag(v) -> bool:
+    return str(v or "").strip().lower() in ("1", "true", "on", "yes", "是")
+
+
+def _opt_date(v, name: str):
+    if not v:
+        return None
+    try:
+        return date.fromisoformat(str(v).strip())
+    except ValueError:
+        raise DataError(f"「{v}」不是日期", field=name, expected="日期，如 2026-11-30") from None
+
+
+def _opt_amount(v, name: str):
+    if v in (None, ""):
+        return None
+    try:
+        d = Decimal(str(v).strip().replace(",", ""))
+    except InvalidOperation:
+        raise DataError(f"「{v}」不是金额", field=name, expected="数字，如 100 或 0.5") from None
+    if d < 0:
+        raise DataError(f"「{v}」是负数", field=name, expected="不小于 0 的数")
+    return d
+
+
+FORMATS = {"pdf": ("pdf",), "docx": ("docx",), "both": ("pdf", "docx"), "none": ()}
+
+
+def batch_options(form) -> tuple[str, dict]:
+    """The job kind and library keyword arguments from a batch form or API call (names as the CLI's)."""
+    fmt = str(form.get("format") or "pdf")
+    if fmt not in FORMATS:
+        raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf、docx、both 或 none（只写打印文件）")
+    opts: dict = {"formats": FORMATS[fmt], "merge": _flag(form.get("merge")), "duplex": _flag(form.get("duplex"))}
+    template = str(form.get("template") or "").strip()
+    level = str(form.get("level") or "").strip()
+    kind = str(form.get("kind") or "").strip()
+    if kind not in ("", "dunning", "batch"):
+        raise DataError(f"未知任务「{kind}」", field="kind", expected="dunning（欠费台账）或 batch（任一模板 × 数据表）")
+    if kind == "batch" and not template:
+        raise DataError("批量生成要选模板", field="template", expected="模板 id，见 GET /api/templates")
+    if kind == "batch" or (not kind and template and not level):
+        opts["template"] = template
+        if form.get("split_by"):
+            opts["split_by"] = str(form.get("split_by"))
+        if form.get("name"):
+            opts["name"] = str(form.get("name"))
+        return "batch", opts
+    if level not in ("", "1", "2", "3"):
+        raise DataError(f"「{level}」不是催缴级别", field="level", expected="1、2 或 3")
+    opts.update(level=int(level or 1), template=template or None, receipt=_flag(form.get("receipt")),
+                public_list=_flag(form.get("public_list")), detail=_flag(form.get("detail")),
+                min_amount=_opt_amount(form.get("min_amount"), "min_amount"),
+                late_fee_rate=_opt_amount(form.get("late_fee_rate"), "late_fee_rate"),
+                as_of=_opt_date(form.get("as_of"), "as_of"), issue_date=_opt_date(form.get("issue_date"), "issue_date"),
+                due_date=_opt_date(form.get("due_date"), "due_date"))
+    if form.get("split_by"):
+        opts["split_by"] = "楼栋"
+    return "dunning", opts

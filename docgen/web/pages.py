@@ -1,0 +1,157 @@
+"""Pages of the desk: gallery, a template's form with its live preview, downloads (batch, exam, profile
+and history pages are in pages_work.py)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from .. import api
+from ..errors import DocgenError, TemplateError
+from . import desk
+from .forms import form_data, form_value, input_kind
+from .security import csrf_token, page_form
+
+HERE = Path(__file__).parent
+pages = Jinja2Templates(directory=str(HERE / "templates"))   # .html: autoescaped
+pages.env.globals.update(input_kind=input_kind, form_value=form_value)
+
+
+def _desk(request: Request):
+    return request.app.state.desk
+
+
+def page(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+    """A page from docgen/web/templates with the CSRF token and the active tab."""
+    context.setdefault("tab", "")
+    return pages.TemplateResponse(request, name, {"csrf": csrf_token(request), **context}, status_code=status_code)
+
+
+def _info(tid: str) -> dict:
+    try:
+        return api.template_info(tid)
+    except TemplateError:
+        raise HTTPException(404, f"没有 id 为「{tid}」的模板") from None
+
+
+async def gallery(request: Request):
+    """GET / — every template by category, searchable by title."""
+    q = request.query_params.get("q", "").strip()
+    items = await run_in_threadpool(api.list_templates)
+    if q:
+        items = [t for t in items if q.lower() in t["title"].lower() or q.lower() in t["id"]]
+    groups: dict[str, list] = {}
+    for t in items:
+        groups.setdefault(t["category"], []).append(t)
+    return page(request, "gallery.html", tab="gallery", groups=groups, q=q, count=len(items))
+
+
+def _thumb(ws, tid: str) -> Path | None:
+    path = ws.root / "cache" / "thumbs" / f"{tid}.png"
+    if path.is_file():
+        return path
+    if not shutil.which("pdftoppm"):
+        return None
+    rid, folder = ws.new_dir("renders")
+    try:
+        pdf = api.render_one(tid, use_sample=True, out=folder / f"{tid}.pdf", fmt="pdf", profile_path=ws.profile)[0]
+        png = api.first_page_png(pdf, folder / tid, dpi=30)
+        png.replace(path)
+    except DocgenError:
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return path
+
+
+async def thumb(request: Request):
+    """GET /thumb/{id}.png — the sample's first page, rendered once into the workspace cache."""
+    tid = request.path_params["id"]
+    _info(tid)
+    path = await run_in_threadpool(_thumb, _desk(request).ws, tid)
+    if path is None:
+        svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="180" height="254"><rect width="100%" height="100%" '
+               'fill="#f4f4f4" stroke="#ccc"/><text x="90" y="130" font-size="14" text-anchor="middle" fill="#999">'
+               '无预览</text></svg>')
+        return Response(svg, media_type="image/svg+xml")
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
+
+
+async def form(request: Request):
+    """GET /t/{id} — the form for one template (?sample=1 starts from its example)."""
+    tid = request.path_params["id"]
+    info = await run_in_threadpool(_info, tid)
+    values = dict(info["example"]) if request.query_params.get("sample") else {}
+    org = (await run_in_threadpool(api.profile_info, _desk(request).ws.profile))["org"]
+    return page(request, "form.html", tab="gallery", t=info, values=values, org=org)
+
+
+async def _posted(request: Request, tid: str):
+    d = _desk(request)
+    info = await run_in_threadpool(_info, tid)
+    f = await page_form(request, d.max_upload)
+    return d, info, f, await form_data(info, f, d.ws, d.max_upload)
+
+
+async def preview(request: Request):
+    """POST /t/{id}/preview — the PDF in an iframe, or each error beside its field (the CLI's words)."""
+    tid = request.path_params["id"]
+    try:
+        d, info, _, data = await _posted(request, tid)
+        path = await run_in_threadpool(desk.render, d.ws, tid, data, "pdf", "previews")
+    except HTTPException as e:
+        return page(request, "preview.html", status_code=e.status_code, t={"fields": []},
+                    errors=[{"field": None, "message": e.detail}], src=None)
+    except DocgenError as e:
+        return page(request, "preview.html", status_code=422, t=info, errors=desk.errors_of(tid, e, data), src=None)
+    rid = path.parent.name
+    return page(request, "preview.html", t=info, errors=[], src=f"/p/{rid}/{path.name}")
+
+
+async def download(request: Request):
+    """POST /t/{id}/download?format=pdf|docx — the document under its Chinese title; kept in history."""
+    tid = request.path_params["id"]
+    fmt = request.query_params.get("format", "pdf")
+    try:
+        d, info, _, data = await _posted(request, tid)
+        path = await run_in_threadpool(desk.render, d.ws, tid, data, fmt)
+    except DocgenError as e:
+        errors = desk.errors_of(tid, e, data)
+        org = (await run_in_threadpool(api.profile_info, _desk(request).ws.profile))["org"]
+        return page(request, "form.html", status_code=422, tab="gallery", t=info, values=data, org=org,
+                    errors=errors)
+    who = next((str(data[k]) for k in ("owner_name", "recipient", "name", "area", "buildings") if data.get(k)), "")
+    d.ws.remember({"kind": "render", "template": tid, "title": info["title"], "what": who,
+                   "link": f"/r/{path.parent.name}/{path.name}", "file": f"{info['title']}.{fmt}"})
+    return desk.download(path, f"{info['title']}{('-' + who) if who else ''}.{fmt}")
+
+
+async def rendered(request: Request):
+    """GET /r/{rid}/{name} (downloads, history links) and /p/{rid}/{name} (the preview iframe)."""
+    ws = _desk(request).ws
+    kind = "previews" if request.url.path.startswith("/p/") else "renders"
+    folder = ws.find(kind, request.path_params["rid"])
+    name = request.path_params["name"]
+    if folder is None:
+        raise HTTPException(404, "文件不存在（可能已被清理）")
+    for f in folder.iterdir():
+        if f.name == name and f.is_file():
+            return desk.download(f, f.name, inline=request.query_params.get("dl") is None)
+    raise HTTPException(404, "文件不存在")
+
+
+ROUTES = [
+    Route("/", gallery),
+    Route("/thumb/{id}.png", thumb),
+    Route("/t/{id}", form),
+    Route("/t/{id}/preview", preview, methods=["POST"]),
+    Route("/t/{id}/download", download, methods=["POST"]),
+    Route("/r/{rid}/{name}", rendered),
+    Route("/p/{rid}/{name}", rendered),
+]
