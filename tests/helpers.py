@@ -71,10 +71,13 @@ def shared_pdfcheck():
     return mod
 
 
-def render_pair(out: Path, tid: str, data: dict | None = None, name: str | None = None) -> tuple[Path, Path]:
-    """Render a template (its sample when data is None) to PDF and DOCX under out; returns (pdf, docx)."""
+def render_pair(out: Path, tid: str, data: dict | None = None, name: str | None = None,
+                blank: bool = False) -> tuple[Path, Path]:
+    """Render a template (its sample when data is None, a blank pad with blank) to PDF and DOCX under out;
+    returns (pdf, docx)."""
     from docgen.api import render_one
-    files = render_one(tid, data=data, use_sample=data is None, out=out / (name or tid), fmt="both")
+    files = render_one(tid, data=data, use_sample=data is None and not blank, blank=blank, out=out / (name or tid),
+                       fmt="both")
     return next(p for p in files if p.suffix == ".pdf"), next(p for p in files if p.suffix == ".docx")
 
 

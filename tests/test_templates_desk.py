@@ -18,7 +18,7 @@ from docgen.api import render_one
 from docgen.errors import DataError
 from docgen.library.folders import Library
 
-from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdf_text_and_cells, pdfcheck, render_pair
 from .test_evidence import cell_of
 from .test_seal import make_seal
 
@@ -40,22 +40,14 @@ def _squash(s: str) -> str:
 def rendered(tmp_path_factory):
     """Every template of this group from its sample: id -> (pdf, docx)."""
     out = tmp_path_factory.mktemp("desk")
-    files = {}
-    for tid in DESK:
-        written = render_one(tid, use_sample=True, out=out / tid, fmt="both")
-        files[tid] = (next(p for p in written if p.suffix == ".pdf"), next(p for p in written if p.suffix == ".docx"))
-    return files
+    return {tid: render_pair(out, tid) for tid in DESK}
 
 
 @pytest.fixture(scope="module")
 def blanks(tmp_path_factory):
     """Every template of this group as a blank pad: id -> (pdf, docx)."""
     out = tmp_path_factory.mktemp("desk-blank")
-    files = {}
-    for tid in DESK:
-        written = render_one(tid, blank=True, out=out / tid, fmt="both")
-        files[tid] = (next(p for p in written if p.suffix == ".pdf"), next(p for p in written if p.suffix == ".docx"))
-    return files
+    return {tid: render_pair(out, tid, blank=True) for tid in DESK}
 
 
 def _both(files) -> tuple[str, str]:

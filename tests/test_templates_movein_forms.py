@@ -9,7 +9,7 @@ import pdfplumber
 import pytest
 from docx import Document as read_docx
 
-from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck
+from .helpers import assert_east_asian_fonts, docx_text, pdf_text, pdfcheck, render_pair
 from docgen.api import render_one
 from docgen.errors import DataError
 from docgen.library.folders import Library
@@ -35,11 +35,7 @@ def _squash(s: str) -> str:
 def rendered(tmp_path_factory):
     """Every template of this group rendered once from its sample: id -> (pdf, docx)."""
     out = tmp_path_factory.mktemp("movein_forms")
-    files = {}
-    for tid in ALL:
-        written = render_one(tid, use_sample=True, out=out / tid, fmt="both")
-        files[tid] = (next(p for p in written if p.suffix == ".pdf"), next(p for p in written if p.suffix == ".docx"))
-    return files
+    return {tid: render_pair(out, tid) for tid in ALL}
 
 
 def pdf_cells(path) -> str:

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse
 
 from .. import api
@@ -140,3 +141,11 @@ def batch_options(form) -> tuple[str, dict]:
     if form.get("split_by"):
         opts["split_by"] = "楼栋"
     return "dunning", opts
+
+
+def job_of(request):
+    """The job a /jobs/{id} or /api/jobs/{id} route names (404 if the workspace has none)."""
+    job = request.app.state.desk.jobs.get(request.path_params["id"])
+    if job is None:
+        raise HTTPException(404, "没有这个任务")
+    return job

@@ -75,16 +75,9 @@ async def batch_run(request: Request):
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
-def _job(request: Request):
-    job = _desk(request).jobs.get(request.path_params["id"])
-    if job is None:
-        raise HTTPException(404, "没有这个任务")
-    return job
-
-
 async def job_page(request: Request):
     """GET /jobs/{id} — progress (polled while running), cancel, downloads when finished."""
-    job = _job(request)
+    job = desk.job_of(request)
     name = "job_status.html" if request.headers.get("hx-request") else "job.html"
     out = _desk(request).jobs.out_dir(job.id)
     files = sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix in (".pdf", ".csv")
@@ -96,7 +89,7 @@ async def job_page(request: Request):
 async def job_cancel(request: Request):
     """POST /jobs/{id}/cancel — stop after the record being rendered."""
     await page_form(request, _desk(request).max_upload)
-    job = _job(request)
+    job = desk.job_of(request)
     _desk(request).jobs.cancel(job.id)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 

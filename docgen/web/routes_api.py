@@ -78,17 +78,10 @@ async def batch(request: Request):
     return JSONResponse({"job": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}, status_code=202)
 
 
-def _job(request: Request):
-    job = _state(request).jobs.get(request.path_params["id"])
-    if job is None:
-        raise HTTPException(404, "没有这个任务")
-    return job
-
-
 async def job(request: Request):
     """GET /api/jobs/{id} — status, done/total, counts, the run's report when finished."""
     try:
-        return JSONResponse(_job(request).public())
+        return JSONResponse(desk.job_of(request).public())
     except HTTPException as e:
         return _err(e.status_code, e.detail)
 
@@ -96,7 +89,7 @@ async def job(request: Request):
 async def cancel(request: Request):
     """POST /api/jobs/{id}/cancel — stop after the record being rendered."""
     try:
-        j = _job(request)
+        j = desk.job_of(request)
     except HTTPException as e:
         return _err(e.status_code, e.detail)
     ok = _state(request).jobs.cancel(j.id)
@@ -107,7 +100,7 @@ async def job_file(request: Request):
     """GET /api/jobs/{id}/result.zip | manifest.csv | print.pdf — a finished job's files."""
     st = _state(request)
     try:
-        j = _job(request)
+        j = desk.job_of(request)
     except HTTPException as e:
         return _err(e.status_code, e.detail)
     name = request.path_params["name"]
