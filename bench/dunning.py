@@ -114,7 +114,7 @@ def _run(cmd: list[str], cwd: Path, sample: bool) -> tuple[float, bytes, "PeakMe
     return wall, out, mem
 
 
-def docgen(args: list[str], cwd: Path) -> dict:
+def docgen(args: list[str], cwd: Path, memory: bool = True) -> dict:
     """Run the docgen command line twice: once timed, once with its memory sampled.
 
     Reading /proc/PID/smaps_rollup (needed for PSS) takes the process's memory-map lock and
@@ -123,26 +123,33 @@ def docgen(args: list[str], cwd: Path) -> dict:
     cmd = ([str(exe)] if exe.is_file() else [sys.executable, "-c", "from docgen.cli import main; main()"]) + args
     wall, out, _ = _run(cmd + ["--json"], cwd, sample=False)
     summary, timed_load, cpu = json.loads(out), load(), _run.cpu
-    out_dir = Path(args[args.index("--out") + 1])
-    shutil.rmtree(out_dir)
-    _, _, mem = _run(cmd + ["--json"], cwd, sample=True)
-    return {"wall": wall, "cpu": cpu, "pss_mb": mem.peak_pss / 1024, "rss_mb": mem.peak_rss / 1024,
-            "summary": summary, "load": timed_load}
+    pss = rss = float("nan")
+    if memory:
+        out_dir = Path(args[args.index("--out") + 1])
+        shutil.rmtree(out_dir)
+        _, _, mem = _run(cmd + ["--json"], cwd, sample=True)
+        pss, rss = mem.peak_pss / 1024, mem.peak_rss / 1024
+    return {"wall": wall, "cpu": cpu, "pss_mb": pss, "rss_mb": rss, "summary": summary, "load": timed_load}
 
 
-def bench_ledger(units: int, jobs: int, work: Path) -> dict:
+def bench_ledger(units: int, jobs: int, work: Path, extra: tuple[str, ...] = (), memory: bool = True) -> dict:
     ledger = work / f"ledger-{units}.csv"
-    subprocess.run([sys.executable, str(MAKE_LEDGER), "--units", str(units), "--out", str(ledger)], check=True)
+    if not ledger.is_file():
+        subprocess.run([sys.executable, str(MAKE_LEDGER), "--units", str(units), "--out", str(ledger)], check=True)
     rows = sum(1 for _ in open(ledger, encoding="utf-8-sig")) - 1
-    sep = docgen(["dunning", str(ledger), "--out", str(work / f"sep-{units}"), "--as-of", AS_OF,
-                  "--jobs", str(jobs)], work)
+    # Each run in its own folder: the register (docgen.db in the working directory) starts empty.
+    tag = f"{units}{'-'.join(('',) + extra).replace('--', '')}"
+    cwd = work / f"cwd-{tag}"
+    cwd.mkdir()
+    sep = docgen(["dunning", str(ledger), "--out", str(work / f"sep-{tag}"), "--as-of", AS_OF,
+                  "--jobs", str(jobs), *extra], cwd, memory)
     letters = sep["summary"]["letters"]
-    sizes = [p.stat().st_size for p in (work / f"sep-{units}").glob("*.pdf")]
-    merged = docgen(["dunning", str(ledger), "--out", str(work / f"print-{units}"), "--as-of", AS_OF,
-                     "--merge", "--format", "none", "--jobs", str(jobs)], work)
+    sizes = [p.stat().st_size for p in (work / f"sep-{tag}").glob("*.pdf")]
+    merged = docgen(["dunning", str(ledger), "--out", str(work / f"print-{tag}"), "--as-of", AS_OF,
+                     "--merge", "--format", "none", "--jobs", str(jobs), *extra], cwd, memory)
     pages = merged["summary"]["print_pages"]
     from pypdf import PdfReader
-    if len(PdfReader(str(work / f"print-{units}" / "print.pdf")).pages) != pages:
+    if len(PdfReader(str(work / f"print-{tag}" / "print.pdf")).pages) != pages:
         raise SystemExit("print.pdf page count does not match the run's report")
     cores = os.cpu_count() or 1
     return {"units": units, "rows": rows, "letters": letters, "sep_wall": sep["wall"],
@@ -153,7 +160,7 @@ def bench_ledger(units: int, jobs: int, work: Path) -> dict:
             "kb_avg": sum(sizes) / len(sizes) / 1024, "kb_max": max(sizes) / 1024,
             "pages": pages, "merged_wall": merged["wall"], "pages_per_s": pages / merged["wall"],
             "merged_pss_mb": merged["pss_mb"], "merged_rss_mb": merged["rss_mb"], "merged_load": merged["load"],
-            "print_mb": (work / f"print-{units}" / "print.pdf").stat().st_size / 2**20}
+            "print_mb": (work / f"print-{tag}" / "print.pdf").stat().st_size / 2**20}
 
 
 def letters_for_baseline(ledger: Path, n: int) -> list[dict]:
@@ -175,6 +182,9 @@ def main() -> None:
     ap.add_argument("--baseline-letters", type=int, default=60)
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--register-cost", action="store_true",
+                    help="also run each ledger with --no-register and print what the register costs")
+    ap.add_argument("--no-memory", action="store_true", help="skip the second, memory-sampled run of each command")
     args = ap.parse_args()
     if not MAKE_LEDGER.is_file():
         raise SystemExit(f"{MAKE_LEDGER} not found (it lives in ../shared/bench beside the repository)")
@@ -182,7 +192,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="docgen-dunning-bench-") as tmp:
         work = Path(tmp)
         for units in args.units:
-            r = bench_ledger(units, args.jobs, work)
+            r = bench_ledger(units, args.jobs, work, memory=not args.no_memory)
             results["ledgers"].append(r)
             print(f"{units} units ({r['rows']} ledger rows), {args.jobs} workers")
             print(f"  separate letters: {r['letters_per_s']:6.1f} letters/s  ({r['letters']} in {r['sep_wall']:.1f} s "
@@ -194,6 +204,15 @@ def main() -> None:
             print(f"  CPU time of all processes: {r['sep_cpu_ms']:.1f} ms/letter -> "
                   f"{r['sep_capacity']:.0f} letters/s on {os.cpu_count()} idle cores; merged {r['merged_cpu_ms']:.1f} "
                   f"ms/page -> {r['merged_capacity']:.0f} pages/s", flush=True)
+            if args.register_cost:
+                n = bench_ledger(units, args.jobs, work, ("--no-register",), memory=False)
+                r["no_register"] = n
+                print(f"  without the register (--no-register): {n['letters_per_s']:6.1f} letters/s, "
+                      f"{n['sep_cpu_ms']:.1f} ms CPU/letter; merged {n['pages_per_s']:6.1f} pages/s, "
+                      f"{n['merged_cpu_ms']:.1f} ms CPU/page   [{n['sep_load']}]", flush=True)
+                print(f"  the register costs {100 * (r['sep_cpu_ms'] / n['sep_cpu_ms'] - 1):+.1f} % CPU per letter, "
+                      f"{100 * (r['sep_wall'] / n['sep_wall'] - 1):+.1f} % wall; merged "
+                      f"{100 * (r['merged_cpu_ms'] / n['merged_cpu_ms'] - 1):+.1f} % CPU per page", flush=True)
         if not args.no_baseline:
             small = min(args.units)
             recs = letters_for_baseline(work / f"ledger-{small}.csv", args.baseline_letters)
