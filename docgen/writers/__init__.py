@@ -5,14 +5,17 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Literal, Protocol, get_args
 
 from .. import model as m
 from ..errors import DataError, OutputError
 from ..profile import Profile
-from .docx import DocxFonts, write_docx
-from .pdf import write_pdf
-from .pdf.fonts import fontset
+
+if TYPE_CHECKING:
+    from .docx import DocxFonts
+
+# The PDF and DOCX writers (ReportLab, python-docx and lxml: a quarter of a second) are imported when a document is
+# first drawn, not with this module: `docgen list`, a PDF-only run and each batch worker skip what they never use.
 
 Format = Literal["pdf", "docx"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -53,6 +56,8 @@ def atomic_write(path: Path, writer: Callable[[str], object]) -> None:
 
 def pdf_bytes(doc: m.Document, profile: Profile) -> tuple[bytes, int]:
     """The document as PDF bytes, with its page count."""
+    from .pdf import write_pdf
+    from .pdf.fonts import fontset
     buf = io.BytesIO()
     counts = write_pdf(doc, buf, fonts=fontset(profile.fonts))
     return buf.getvalue(), (counts[0] if counts else 1)
@@ -60,6 +65,7 @@ def pdf_bytes(doc: m.Document, profile: Profile) -> tuple[bytes, int]:
 
 def docx_fonts(profile: Profile) -> DocxFonts | None:
     """The font names the profile's [docx] table writes into DOCX files (None: the defaults)."""
+    from .docx import DocxFonts
     return DocxFonts(**profile.docx_fonts) if profile.docx_fonts else None
 
 
@@ -74,6 +80,7 @@ def _pdf(doc: m.Document, profile: Profile, pages: int | None) -> tuple[bytes, i
 
 
 def _docx(doc: m.Document, profile: Profile, pages: int | None) -> tuple[bytes, int | None]:
+    from .docx import write_docx
     buf = io.BytesIO()
     write_docx(doc, buf, fonts=docx_fonts(profile), pages_hint=pages)
     return buf.getvalue(), pages
