@@ -9,7 +9,11 @@ a record that could not be rendered is reported by :meth:`IssueStore.failed`.
 :class:`RunStore` is the default: numbers count from 1 within the run (what a run without a
 register has always printed) and nothing is kept afterwards.  A register implements the same
 protocol over its database; its ``number()`` should return the same number when asked again
-for the same template and record key, so that a resumed run finds the earlier files unchanged.
+for the same template and record key, so that a resumed run finds the earlier files unchanged,
+and it may offer ``numbers(template=, wanted=[(pattern, issue_date, record_key), ...])`` to hand
+out many at once (:func:`~docgen.batch.prepare.take_numbers` uses it when there).  Every document
+a run made, including one a resumed run kept from the run before, is reported to ``issued()``
+with the record it was rendered from (:attr:`Issued.data`, the template's fields only).
 """
 from __future__ import annotations
 
