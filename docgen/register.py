@@ -15,7 +15,6 @@ import json
 import os
 import socket
 import sqlite3
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -183,6 +182,8 @@ class Register:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
+        self._hashes: dict[tuple[str, int, int, int], str] = {}     # (file, inode, size, mtime) → SHA-256
+        self._folders: dict[Path, Path] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -265,7 +266,9 @@ class Register:
         while True:
             seq += 1
             number = format_number(pattern, issue_date, seq)
-            if not self.conn.execute("SELECT 1 FROM documents WHERE number = ?", (number,)).fetchone():
+            # a reprint carries its original's number, so the originals (the unique index) are all to look at
+            if not self.conn.execute("SELECT 1 FROM documents WHERE number = ? AND reprint_of IS NULL",
+                                     (number,)).fetchone():
                 break
         self.conn.execute("INSERT INTO sequences(pattern, period, last) VALUES (?, ?, ?) "
                           "ON CONFLICT(pattern, period) DO UPDATE SET last = excluded.last", (pattern, period, seq))
@@ -273,34 +276,51 @@ class Register:
 
     def allocate(self, *, template: str, pattern: str, issue_date: date, record_key: str = "", claim: str = "",
                  operator: str = "", resume: bool = False) -> str:
-        """Reserve a number for one record (status pending) and return it.
+        """Reserve a number for one record (status pending) and return it (see allocate_many)."""
+        return self.allocate_many(template=template, wanted=[(pattern, issue_date, record_key)], claim=claim,
+                                  operator=operator, resume=resume)[0]
 
-        The same record (template + key + pattern period) gets the number back that it was given
-        before and never issued: one still pending in this run, or a failed one; with ``resume``
+    ALLOCATE_CHUNK = 500     # numbers per transaction: short enough that another run waits little
+
+    def allocate_many(self, *, template: str, wanted: list[tuple[str, date, str]], claim: str = "",
+                      operator: str = "", resume: bool = False) -> list[str]:
+        """Reserve numbers (status pending) for records given as (pattern, issue date, record key), a few
+        hundred per transaction.  The same record (template + key + pattern period) gets back the number it
+        was given before and never issued: one still pending in this run, or a failed one; with ``resume``
         also one already issued (its files are then found unchanged)."""
-        if "{seq" not in pattern:
-            raise DataError(f"编号模式「{pattern}」没有序号 {{seq}}，编不出不重复的编号", field="number",
-                            expected="如 CG-{yyyy}{mm}-{seq:04}")
-        with self.transaction():
-            statuses = ("pending", "failed", "issued") if resume else ("pending", "failed")
+        for pattern in {w[0] for w in wanted}:
+            if "{seq" not in pattern:
+                raise DataError(f"编号模式「{pattern}」没有序号 {{seq}}，编不出不重复的编号", field="number",
+                                expected="如 CG-{yyyy}{mm}-{seq:04}")
+        statuses = ("pending", "failed", "issued") if resume else ("pending", "failed")
+        numbers: list[str] = []
+        for at in range(0, len(wanted), self.ALLOCATE_CHUNK):
+            with self.transaction():
+                numbers += [self._allocate(template, pattern, day, key, claim, operator, statuses)
+                            for pattern, day, key in wanted[at:at + self.ALLOCATE_CHUNK]]
+        return numbers
+
+    def _allocate(self, template: str, pattern: str, issue_date: date, record_key: str, claim: str, operator: str,
+                  statuses: tuple[str, ...]) -> str:
+        if record_key:
             for row in self.conn.execute(
-                    "SELECT id, number, status, claim, issue_date FROM documents WHERE template = ? AND record_key = ? "
+                    "SELECT id, number, status, claim FROM documents WHERE template = ? AND record_key = ? "
                     "AND number IS NOT NULL AND reprint_of IS NULL ORDER BY id DESC", (template, record_key)):
-                if not record_key or row["status"] not in statuses:
+                if row["status"] not in statuses:
                     continue
                 if row["status"] == "pending" and row["claim"] != claim:
                     continue        # another run, still alive, is working on it
                 if self._matches(pattern, issue_date, row["number"]):
                     if row["status"] == "issued":
-                        return row["number"]      # --resume: the files on disk carry this number
+                        return row["number"]      # resume: the files on disk carry this number
                     self.conn.execute("UPDATE documents SET status = 'pending', claim = ?, issue_date = ? WHERE id = ?",
                                       (claim, issue_date.isoformat(), row["id"]))
                     return row["number"]
-            number = self._next(pattern, issue_date)
-            self.conn.execute("INSERT INTO documents(number, template, issue_date, record_key, claim, operator, "
-                              "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-                              (number, template, issue_date.isoformat(), record_key, claim, operator, _now()))
-            return number
+        number = self._next(pattern, issue_date)
+        self.conn.execute("INSERT INTO documents(number, template, issue_date, record_key, claim, operator, "
+                          "status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                          (number, template, issue_date.isoformat(), record_key, claim, operator, _now()))
+        return number
 
     @staticmethod
     def _matches(pattern: str, issue_date: date, number: str) -> bool:
@@ -347,31 +367,45 @@ class Register:
 
     def record_many(self, docs: list[tuple[Issued, dict | None]], *, operator: str = "", claim: str = "",
                     reprint_of: int | None = None, note: str = "") -> list[int]:
-        """Record several issued documents in one transaction (a batch run's chunk)."""
+        """Record several issued documents in one transaction (a batch run's chunk); data, when given,
+        stands for the document's own (Issued.data)."""
+        rows = [self._values(doc, data, note) for doc, data in docs]     # files hashed before the lock is taken
         with self.transaction():
-            return [self._record(doc, operator, claim, data, reprint_of, note) for doc, data in docs]
+            return [self._record(doc, values, operator, claim, reprint_of) for (doc, _), values in zip(docs, rows)]
 
-    def _record(self, doc: Issued, operator: str, claim: str, data: dict | None, reprint_of: int | None,
-                note: str) -> int:
-        files = [str(Path(f).resolve()) for f in doc.files]
-        hashes = [sha256_file(Path(f)) for f in files]
-        values = dict(template=doc.template, title=doc.title, recipient=doc.recipient, unit=doc.unit,
-                      amount=None if doc.amount is None else str(doc.amount), level=doc.level,
-                      issue_date=doc.issue_date.isoformat(), files=json.dumps(files, ensure_ascii=False),
-                      sha256=json.dumps(hashes), run_id=doc.run_id, record_key=doc.record_key,
-                      data=None if data is None else json.dumps(data, ensure_ascii=False, default=_json),
-                      note=note)
+    def _hash(self, path: str) -> str:
+        """A file's SHA-256, read once however many documents share it (a print file)."""
+        st = os.stat(path)
+        key = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+        if key not in self._hashes:
+            self._hashes[key] = sha256_file(Path(path))
+        return self._hashes[key]
+
+    def _resolved(self, f: Path) -> str:
+        """A file's absolute path; its folder is resolved once per run, not once per document."""
+        folder = Path(f).parent
+        if folder not in self._folders:
+            self._folders[folder] = folder.resolve()
+        return str(self._folders[folder] / Path(f).name)
+
+    def _values(self, doc: Issued, data: Any, note: str) -> dict[str, Any]:
+        files = [self._resolved(f) for f in doc.files]
+        record = data if data is not None else doc.data
+        return dict(template=doc.template, title=doc.title, recipient=doc.recipient, unit=doc.unit,
+                    amount=None if doc.amount is None else str(doc.amount), level=doc.level,
+                    issue_date=doc.issue_date.isoformat(), files=json.dumps(files, ensure_ascii=False),
+                    sha256=json.dumps([self._hash(f) for f in files]), run_id=doc.run_id, record_key=doc.record_key,
+                    data=_data_text(record), note=note)
+
+    def _record(self, doc: Issued, values: dict[str, Any], operator: str, claim: str, reprint_of: int | None) -> int:
         row = None
         if doc.number and reprint_of is None:
-            row = self.conn.execute("SELECT id, status FROM documents WHERE number = ? AND reprint_of IS NULL",
-                                    (doc.number,)).fetchone()
-            if row is not None and row["status"] == "void":
-                raise DataError(f"编号 {doc.number} 已作废，不能再用于新的文书", field="number",
-                                expected="换一个编号，或不写编号由登记簿分配")
-            if row is not None and row["status"] == "issued" and self.conn.execute(
-                    "SELECT record_key FROM documents WHERE id = ?", (row["id"],)).fetchone()[0] != doc.record_key:
-                raise DataError(f"编号 {doc.number} 已经用于另一份文书", field="number",
-                                expected="换一个编号，或不写编号由登记簿分配")
+            row = self.conn.execute("SELECT id, status, record_key FROM documents WHERE number = ? AND "
+                                    "reprint_of IS NULL", (doc.number,)).fetchone()
+            if row is not None and (row["status"] == "void" or row["status"] == "issued"
+                                    and row["record_key"] != doc.record_key):
+                why = "已作废，不能再用于新的文书" if row["status"] == "void" else "已经用于另一份文书"
+                raise DataError(f"编号 {doc.number} {why}", field="number", expected="换一个编号，或不写编号由登记簿分配")
         if row is not None:
             sets = ", ".join(f"{k} = ?" for k in values)
             self.conn.execute(f"UPDATE documents SET {sets}, status = 'issued' WHERE id = ?",
@@ -430,24 +464,6 @@ class Register:
                               "VALUES (?, ?, ?, ?, ?, ?)", (doc.id, method, on.isoformat(), by, note, _now()))
         return self.get(ref)
 
-    def complete_resumed(self, claim: str, out: Path) -> int:
-        """Numbers a run handed out but never heard back about because --resume kept the earlier files:
-        marked issued from the files found under out (record key = file name); returns how many."""
-        done = 0
-        for row in self.conn.execute("SELECT id, record_key FROM documents WHERE claim = ? AND status = 'pending'",
-                                     (claim,)).fetchall():
-            files = [str((out / f"{row['record_key']}{ext}").resolve()) for ext in (".pdf", ".docx")
-                     if row["record_key"] and (out / f"{row['record_key']}{ext}").is_file()]
-            if not files:
-                continue
-            with self.transaction():
-                self.conn.execute("UPDATE documents SET status = 'issued', files = ?, sha256 = ?, "
-                                  "note = CASE WHEN recipient = '' THEN '续跑：沿用此前生成的文件' ELSE note END "
-                                  "WHERE id = ?", (json.dumps(files, ensure_ascii=False),
-                                                   json.dumps([sha256_file(Path(f)) for f in files]), row["id"]))
-            done += 1
-        return done
-
     # ------------------------------------------------------------------ reading
 
     def _doc(self, row: sqlite3.Row) -> Document:
@@ -501,39 +517,23 @@ class Register:
             yield self._doc(row)
 
 
-def ladder(reg: Register, unit: str, *, on: date, days: int = 15) -> tuple[int | None, str]:
-    """The dunning level a unit still in arrears is due on a date, from its letters in the register, and why.
-
-    No letter yet: level 1.  The last letter younger than ``days``: none.  A level-1 letter at least
-    ``days`` old: level 2.  Level 3 only after a level-2 letter recorded as delivered at least ``days``
-    before.  After a level-3 letter: none (the next step is the court, not another letter)."""
-    last = next(reg.history(unit), None)
-    if last is None:
-        return 1, "登记簿中没有本户的催缴记录：第 1 级"
-    no = last.number or last.reference
-    age = (on - last.issue_date).days
-    if age < days:
-        return None, f"已于 {last.issue_date} 发出 {no}，未满 {days} 天"
-    if last.level == 1:
-        return 2, f"{no}（{last.issue_date}）发出已满 {days} 天仍欠费：第 2 级"
-    if last.level == 2:
-        dl = last.delivered
-        if dl is None:
-            return None, (f"{no}（{last.issue_date}）尚未登记送达，不能发第 3 级"
-                          f"（收回回执后：docgen register delivered {no} --method … --date …）")
-        served = date.fromisoformat(dl["date"])
-        if (on - served).days < days:
-            return None, f"{no} 于 {served} 送达，未满 {days} 天"
-        return 3, f"{no} 于 {served} {dl['method']}已满 {days} 天仍欠费：第 3 级"
-    return None, f"已于 {last.issue_date} 发出第 {last.level} 级 {no}，不再自动发函（下一步考虑诉讼）"
-
-
 def _json(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (Decimal, Path)):
         return str(value)
     raise TypeError(type(value).__name__)
+
+
+def _data_text(data: Any) -> str | None:
+    """A record as JSON text (amounts as text, dates ISO), or None when it holds something JSON cannot
+    keep (the document is registered all the same; it just cannot be rendered again)."""
+    if data is None:
+        return None
+    try:
+        return json.dumps(data, ensure_ascii=False, default=_json)
+    except (TypeError, ValueError):
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -554,22 +554,31 @@ class RegisterStore:
         self.operator = operator
         self.resume = resume
         self.patterns = patterns        # template id → its configured number pattern (or None: the run's own)
+        self._pattern_of: dict[str, str | None] = {}
         self.claim = register.start_run()
-        self.data: dict[tuple[str, str], dict] = {}     # record data to keep for reprints, when a caller has it
         self._pending: list[tuple[Issued, dict | None]] = []
+
+    def _pattern(self, template: str, pattern: str) -> str:
+        if template not in self._pattern_of:
+            self._pattern_of[template] = self.patterns(template) if self.patterns else None
+        return self._pattern_of[template] or pattern
 
     def number(self, *, template: str, pattern: str, issue_date: date, record_key: str) -> str:
         """A number from the register's sequence (the same one again for the same record in this run)."""
-        pattern = (self.patterns(template) if self.patterns else None) or pattern
-        return self.register.allocate(template=template, pattern=pattern, issue_date=issue_date,
-                                      record_key=record_key, claim=self.claim, operator=self.operator,
-                                      resume=self.resume)
+        return self.numbers(template=template, wanted=[(pattern, issue_date, record_key)])[0]
+
+    def numbers(self, *, template: str, wanted: list[tuple[str, date, str]]) -> list[str]:
+        """Numbers for many records (pattern, issue date, record key) of one template, a few hundred per
+        transaction."""
+        return self.register.allocate_many(template=template, claim=self.claim, operator=self.operator,
+                                           resume=self.resume,
+                                           wanted=[(self._pattern(template, p), d, k) for p, d, k in wanted])
 
     CHUNK = 256     # documents recorded per transaction
 
     def issued(self, doc: Issued) -> None:
         """Record the document and the SHA-256 of its files (written in chunks; close() writes the rest)."""
-        self._pending.append((doc, self.data.get((doc.template, doc.record_key))))
+        self._pending.append((doc, None))       # the record to keep comes with the document (Issued.data)
         if len(self._pending) >= self.CHUNK:
             self.flush()
 
@@ -588,8 +597,3 @@ class RegisterStore:
         """End the run: numbers still pending were never written and become failed."""
         self.flush()
         self.register.end_run(self.claim)
-
-
-def new_run_id() -> str:
-    """A run id: time and a random tail."""
-    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]

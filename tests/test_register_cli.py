@@ -113,7 +113,11 @@ def test_a_killed_dunning_run_resumes_with_the_same_numbers_and_no_gap(tmp_path)
     rows = listing()
     assert [(r["number"], r["status"]) for r in rows] == [(f"CG-202611-{i:04d}", "issued") for i in (1, 2, 3)]
     assert all(Path(r["files"][0]).is_file() for r in rows)
+    # settled from the record, as a fresh letter would be, not from the file alone
+    assert [(r["recipient"], r["unit"], r["amount"], r["level"]) for r in rows] == [
+        (f"业主{n}", f"{n + 1}栋 {n + 1}01", f"{3 * (100 + n)}.00", 2) for n in range(3)]
     run("register", "show", "CG-202611-0002")       # the hashes recorded match the files kept
+    # the real kill -9 of a running `docgen dunning`: tests/test_register_batch_records.py
 
 
 def test_reprint_has_the_same_number_and_says_补发(tmp_path):

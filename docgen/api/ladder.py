@@ -36,11 +36,13 @@ def register_reprint(ref: str, *, out: Path | None = None, profile_path: Path | 
         if doc.status != "issued":
             raise DataError(f"{ref} 的状态是 {doc.status}，只有已发出的文书可以补发", field="NUMBER")
         if doc.data is None:
-            raise DataError(f"登记簿没有保存 {ref} 的数据（批量生成的文书只登记了文件和指纹），无法重新生成",
+            raise DataError(f"登记簿没有保存 {ref} 的数据（本版以前批量生成的文书只登记了文件和指纹），无法重新生成",
                             field="NUMBER", expected="用原文件补印，或以同样的数据重新运行")
         files = [Path(f) for f in doc.files]
         fmts = sorted({f.suffix.lstrip(".").lower() for f in files} & {"pdf", "docx"}) or ["pdf"]
-        base = out if out is not None else (files[0].parent / f"{files[0].stem}-补发" if files else Path(f"{ref}-补发"))
+        # Named after the document, not its file: a letter made only into a print file is one of many there.
+        name = Path(doc.record_key).name if doc.record_key else (files[0].stem if files else ref)
+        base = out if out is not None else (files[0].parent if files else Path.cwd()) / f"{name}-补发"
         if base.suffix.lower() in (".pdf", ".docx"):
             base = base.with_suffix("")
         mark = f"补发（原件{cn_date(doc.issue_date)}发出，编号 {doc.number or ref}）"
@@ -70,7 +72,7 @@ def dunning_escalate(ledger: str | Path, *, out: Path, as_of: date | str | None 
     import csv
     from ..batch.prepare import as_date
     from ..dunning.ledger import read_ledger
-    from ..register import ladder
+    from ..dunning.escalate import ladder
     profile = load_profile(profile_path)
     days = int(profile.register.get("escalate_after_days", 15))
     today = date.today()

@@ -81,7 +81,7 @@ def _summary(values: dict) -> tuple[str, str, Decimal | None, int | None]:
 
 
 def _record(store: "IssueStore", tpl, values: dict, written: list[Path], key: str) -> None:
-    from ..batch.store import Issued
+    from ..batch.store import Issued, letter_data
     recipient, unit, amount, level = _summary(values)
     if level is None:       # a dunning template rendered on its own still has its level on the ladder
         from ..dunning.run import LEVEL_TEMPLATES
@@ -90,10 +90,8 @@ def _record(store: "IssueStore", tpl, values: dict, written: list[Path], key: st
     number = values.get(f.name) if f is not None else None
     given = values.get("issue_date")
     day = given if isinstance(given, date) else date.today()
-    if hasattr(store, "data"):
-        store.data[(tpl.id, key)] = values      # kept so that `register reprint` can render it again
     store.issued(Issued(str(number) if number else None, tpl.id, tpl.title, recipient, unit, amount, level, day,
-                        tuple(written), "render", key))
+                        tuple(written), "render", key, letter_data(tpl, values)))   # data: for `register reprint`
 
 
 def _registered(run, profile_path: Path | None, *, operator: str | None, resume: bool,
@@ -109,11 +107,8 @@ def _registered(run, profile_path: Path | None, *, operator: str | None, resume:
 
 
 def register_finish(store: "RegisterStore", report: "Report | None" = None) -> None:
-    """End a batch run's registration: documents the run kept from an earlier one (--resume) are marked issued
-    from their files; numbers still pending were never written and become failed."""
-    store.flush()
-    if report is not None:
-        store.register.complete_resumed(store.claim, Path(report.manifest).parent)
+    """End a batch run's registration: what it issued is written; numbers still pending were never written
+    and become failed.  (report: unused, kept for callers that pass it.)"""
     store.close()
 
 

@@ -19,7 +19,7 @@ from .manifest import MANIFEST, ManifestRow, Report, write_manifest
 from .printfile import print_names
 from .spec import Format, Job, Options, Outcome, RunResult, WorkerSpec
 from .state import setting_digest
-from .store import IssueStore, Issued, ProgressFn, RunStore
+from .store import IssueStore, Issued, ProgressFn, RunStore, letter_data
 
 INTERRUPTED = "运行被中断，未生成（续跑时补上）"
 RESUMED = "续跑：文件已存在，未重新生成"
@@ -90,27 +90,41 @@ def prepare(tpl: Template, *, out: Path, formats: tuple[Format, ...], merge: boo
 
 def outcome(p: Prepared, result: RunResult, job: Job) -> tuple[Outcome | None, str]:
     """The outcome of a job whose document was made (its files, or the print files it went into), else
-    None and why not."""
+    None and why not.  A document written only into print files is made only if every one of them
+    was finished (a run stopped early drops its unfinished print files)."""
     o = result.outcomes.get(job.index)
     if o is None:
         return None, INTERRUPTED
     if not o.ok:
         return None, o.message
     if not o.files:
-        o.files = print_names(p.opts, job.group)
+        names = print_names(p.opts, job.group)
+        finished = {f.name for f in result.print_files}
+        if not names or not all(n in finished for n in names):
+            return None, INTERRUPTED
+        o.files = names
     return o, ""
 
 
 def tell_store(p: Prepared, result: RunResult, job: Job, o: Outcome | None, error: str, *, number: Any,
                recipient: str, unit: str, amount: Decimal | None, level: int | None, issue_date: date) -> None:
-    """Tell the store what became of one record: issued (files written in this run) or failed."""
+    """Tell the store what became of one record: issued (with its files, whether written in this run or
+    kept from an earlier one by resume, and the record it was rendered from) or failed."""
     if o is not None:
-        if not o.resumed:       # a resumed document was issued by the run that wrote it
-            p.store.issued(Issued(str(number) if number else None, p.tpl.id, p.tpl.title, recipient, unit, amount,
-                                  level, issue_date, tuple(p.opts.out / f for f in o.files), result.run_id,
-                                  job.name))
+        p.store.issued(Issued(str(number) if number else None, p.tpl.id, p.tpl.title, recipient, unit, amount,
+                              level, issue_date, tuple(p.opts.out / f for f in o.files), result.run_id, job.name,
+                              letter_data(p.tpl, job.data)))
     else:
         p.store.failed(template=p.tpl.id, record_key=job.name, error=error, run_id=result.run_id)
+
+
+def take_numbers(store: IssueStore, template: str, wanted: list[tuple[str, date, str]]) -> list[str]:
+    """Numbers for many records (pattern, issue date, record key) at once: a store that can (the register)
+    takes them in a few transactions instead of one per record."""
+    many = getattr(store, "numbers", None)
+    if many is not None:
+        return list(many(template=template, wanted=wanted))
+    return [store.number(template=template, pattern=pat, issue_date=day, record_key=key) for pat, day, key in wanted]
 
 
 def finish(p: Prepared, result: RunResult, rows: Iterable[ManifestRow], *, failed: int, resumed: int,

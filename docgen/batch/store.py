@@ -9,16 +9,21 @@ a record that could not be rendered is reported by :meth:`IssueStore.failed`.
 :class:`RunStore` is the default: numbers count from 1 within the run (what a run without a
 register has always printed) and nothing is kept afterwards.  A register implements the same
 protocol over its database; its ``number()`` should return the same number when asked again
-for the same template and record key, so that a resumed run finds the earlier files unchanged.
+for the same template and record key, so that a resumed run finds the earlier files unchanged,
+and it may offer ``numbers(template=, wanted=[(pattern, issue_date, record_key), ...])`` to hand
+out many at once (:func:`~docgen.batch.prepare.take_numbers` uses it when there).  Every document
+a run made, including one a resumed run kept from the run before, is reported to ``issued()``
+with the record it was rendered from (:attr:`Issued.data`, the template's fields only).
 """
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from ..errors import DataError
 
@@ -51,6 +56,16 @@ class Issued:
     files: tuple[Path, ...]
     run_id: str
     record_key: str
+    data: Mapping[str, Any] | None = None    # the record the letter was rendered from (for a reprint)
+
+
+def letter_data(tpl: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a record that are the template's own fields: what the letter itself shows.
+
+    A register keeps these to render the same letter again (补发); anything else a run carries
+    along (its level, columns of the ledger the template does not print) is left out."""
+    names = {f.name for f in tpl.schema.fields}
+    return {k: v for k, v in values.items() if k in names}
 
 
 class IssueStore(Protocol):
@@ -72,12 +87,18 @@ class IssueStore(Protocol):
 _DATE_KEYS = {"yyyy": "%Y", "yy": "%y", "mm": "%m", "dd": "%d"}
 
 
-def _keys(pattern: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _keys(pattern: str) -> tuple[str, ...]:
     try:
-        return [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+        return tuple(name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None)
     except ValueError as e:
         raise DataError(f"编号模式「{pattern}」写法有误：{e}", field="number_pattern",
                         expected="如 CG-{yyyy}{mm}-{seq:04}") from None
+
+
+@lru_cache(maxsize=64)
+def _date_values(issue_date: date) -> tuple[tuple[str, str], ...]:
+    return tuple((k, issue_date.strftime(f)) for k, f in _DATE_KEYS.items())
 
 
 def format_number(pattern: str, issue_date: date, seq: int) -> str:
@@ -86,9 +107,8 @@ def format_number(pattern: str, issue_date: date, seq: int) -> str:
     if unknown:
         raise DataError(f"编号模式「{pattern}」里的「{{{unknown[0]}}}」不认识", field="number_pattern",
                         expected="{yyyy}、{yy}、{mm}、{dd} 和 {seq}（如 {seq:04}）")
-    values = {k: issue_date.strftime(f) for k, f in _DATE_KEYS.items()}
     try:
-        return pattern.format(seq=seq, **values)
+        return pattern.format(seq=seq, **dict(_date_values(issue_date)))
     except (ValueError, IndexError) as e:
         raise DataError(f"编号模式「{pattern}」写法有误：{e}", field="number_pattern",
                         expected="如 CG-{yyyy}{mm}-{seq:04}") from None

@@ -14,7 +14,7 @@ from ..library.folders import Library
 from ..overrides import apply_overrides
 from .manifest import ManifestRow, Report, files_text
 from .naming import Names, natural_key
-from .prepare import RESUMED, finish, outcome, prepare, tell_store
+from .prepare import RESUMED, finish, outcome, prepare, take_numbers, tell_store
 from .run import run_jobs
 from .spec import Format, Job
 from .state import digest
@@ -60,6 +60,7 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
         format_number(number_pattern, date.today(), 1)     # a bad pattern is a usage error before any work
     names = Names()
     jobs_list: list[Job] = []
+    unnumbered: list[tuple[Job, date]] = []
     rows: dict[int, ManifestRow] = {}
     with read_table(data_path, sheet=sheet, on_error="yield") as table:
         source = table.file
@@ -87,14 +88,20 @@ def batch(template_id: str, data_path: str | Path, *, out: Path, name: str | Non
             label = _NAME_FIELD.sub(value, pattern)
             group = str(data.get(group_field) or "") if group_field else ""
             job_name = names.take(label)
+            job = Job(len(jobs_list), job_name, data, row.line, group)
             if number_field is not None and number_pattern is not None and not data.get(number_field):
                 given = data.get("issue_date")
-                day = given if isinstance(given, date) else date.today()
-                data = dict(data, **{number_field: p.store.number(template=tpl.id, pattern=number_pattern,
-                                                                  issue_date=day, record_key=job_name)})
-            job = Job(len(jobs_list), job_name, data, row.line, group)
-            job.digest = digest(p.setting, data)
+                unnumbered.append((job, given if isinstance(given, date) else date.today()))
+            else:
+                job.digest = digest(p.setting, data)
             jobs_list.append(job)
+    # Numbers are taken in the parent before rendering, all at once (the register: a transaction per
+    # few hundred rows, not one per row).
+    if unnumbered and number_field is not None and number_pattern is not None:
+        numbers = take_numbers(p.store, tpl.id, [(number_pattern, day, job.name) for job, day in unnumbered])
+        for (job, _), number in zip(unnumbered, numbers):
+            job.data = dict(job.data, **{number_field: number})
+            job.digest = digest(p.setting, job.data)
     if group_field:
         jobs_list.sort(key=lambda j: natural_key(j.group))
     p.spec = replace(p.spec, source=source)

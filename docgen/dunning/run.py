@@ -10,7 +10,8 @@ from typing import Any
 from ..batch.manifest import ManifestRow, Report, files_text
 from ..batch.naming import Names
 from ..batch.pool import start_workers, stop_workers
-from ..batch.prepare import RESUMED, Prepared, as_amount, as_date, finish, outcome, prepare, tell_store
+from ..batch.prepare import (RESUMED, Prepared, as_amount, as_date, finish, outcome, prepare, take_numbers,
+                             tell_store)
 from ..batch.run import run_jobs
 from ..batch.spec import Job, Outcome
 from ..batch.state import digest
@@ -102,14 +103,12 @@ def dunning(ledger_path: str | Path, *, out: Path, template: str | None = None, 
         raise
 
 
-def _record(p: Prepared, u: Unit, letters: Letters, name: str, phone_field: str | None) -> dict[str, Any]:
-    """One unit's letter: the ledger's figures, the run's dates and the number from the store."""
+def _record(p: Prepared, u: Unit, letters: Letters, number: str, phone_field: str | None) -> dict[str, Any]:
+    """One unit's letter: the ledger's figures, the run's dates and its number from the store."""
     tpl = p.tpl
     record: dict[str, Any] = {
         "owner_name": u.owner_name, "building": u.building, "unit": u.unit,
-        "as_of": letters.as_of, "issue_date": letters.issue_date,
-        "notice_no": p.store.number(template=tpl.id, pattern=letters.pattern, issue_date=letters.issue_date,
-                                    record_key=name),
+        "as_of": letters.as_of, "issue_date": letters.issue_date, "notice_no": number,
         "items": fold(u.charges, detail=letters.detail), "level": letters.level,
     }
     if letters.due_date is not None:
@@ -140,6 +139,7 @@ def _run(p: Prepared, ledger: Ledger, letters: Letters, sets: list[str] | dict[s
     unit_of_job: dict[int, Unit] = {}
     blocked: dict[tuple[str, str], str] = {}
     below: dict[tuple[str, str], str] = {}
+    letter_units: list[tuple[Unit, str]] = []
     for u in delivery_order(ledger.units.values()):
         if u.errors:
             bad = sorted(u.errors)
@@ -152,8 +152,12 @@ def _run(p: Prepared, ledger: Ledger, letters: Letters, sets: list[str] | dict[s
         if letters.min_amount is not None and total < letters.min_amount:
             below[u.key] = f"本户欠费合计 {total} 元，低于起催金额 {letters.min_amount} 元，未生成通知"
             continue
-        name = names.take(f"{u.building}-{u.unit}")
-        record = _record(p, u, letters, name, phone_field)
+        letter_units.append((u, names.take(f"{u.building}-{u.unit}")))
+    # Numbers are taken in the parent before rendering, all at once (the register: a transaction per
+    # few hundred, not one per letter), so the letter and its 送达回执 print the same one.
+    numbers = take_numbers(p.store, tpl.id, [(letters.pattern, letters.issue_date, name) for _, name in letter_units])
+    for (u, name), number in zip(letter_units, numbers):
+        record = _record(p, u, letters, number, phone_field)
         if sets:
             record = apply_overrides(tpl, record, sets)   # keys were checked above; values are checked
         # The record is checked against the template's fields by the workers, in parallel
