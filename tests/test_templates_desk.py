@@ -432,9 +432,21 @@ def test_training_assessment(rendered):
     assert _verdict(docx) == "pass"
 
 
+def test_training_assessment_refuses_a_pass_mark_other_than_grades():
+    """exam grade decided 及格/不及格 at its pass mark; a 考核表 at another mark would contradict it."""
+    from docgen.engine.pipeline import build_document
+    from docgen.profile import load_profile
+    tpl = Library().get("training-assessment")
+    for changes, said in (({"written": "69.9"}, "却是“及格”"), ({"pass_mark": 90}, "却是“及格”"),
+                          ({"exam_status": "不及格", "pass_mark": 60}, "却是“不及格”")):
+        with pytest.raises(DataError) as e:
+            build_document(tpl, dict(tpl.sample, **changes), load_profile())
+        assert said in str(e.value) and "及格线（pass_mark）" in str(e.value), changes
+
+
 @pytest.mark.parametrize("changes,verdict", [
     ({"practical": 65}, "retrain"),                         # one part under 70
-    ({"written": "69.9"}, "retrain"),
+    ({"written": "69.9", "exam_status": "不及格"}, "retrain"),
     ({"attendance": "缺勤"}, "retrain"),
     ({"written": None, "exam_status": "缺考"}, "retrain"),
     ({"written": None, "exam_status": "未评分"}, ""),       # no verdict until it is graded
