@@ -25,7 +25,7 @@ def list_field(schema: Schema, key: str) -> Field:
     return f
 
 
-def _header_map(f: Field, headers: list[str], file: str, line: int) -> dict[str, str]:
+def _header_map(f: Field, headers: list[str], file: str, line: int | None) -> dict[str, str]:
     """Item field name → the header that gives it; a header row that cannot fill the items is an error."""
     sub = Schema(f.fields)
     found: dict[str, str] = {}
@@ -60,7 +60,8 @@ def read_list_table(f: Field, path: str | Path, *, sheet: str | None = None) -> 
     items: list[dict[str, Any]] = []
     problems: list[DataError] = []
     with read_table(path, sheet=sheet, on_error="yield") as table:
-        found = _header_map(f, table.headers, table.file, table.header_line)
+        header_line = table.header_line or None     # YAML/JSON records have no header line
+        found = _header_map(f, table.headers, table.file, header_line)
         column = {h: i for i, h in enumerate(table.headers, 1)}
         by_title = {sf.title: sf for sf in f.fields}
         for row in table:
@@ -76,15 +77,16 @@ def read_list_table(f: Field, path: str | Path, *, sheet: str | None = None) -> 
             except DataError as e:
                 sf = by_title.get(e.field or "")
                 h = found.get(sf.name) if sf is not None else None
-                where = f"第 {column[h]} 列「{h}」：" if h is not None else ""
+                where = "" if h is None else (f"第 {column[h]} 列「{h}」：" if table.format in ("csv", "xlsx")
+                                              else f"「{h}」：")
                 problems.append(DataError(where + e.message, file=table.file, row=row.line, field=e.field,
                                           expected=e.expected))
-        file, header_line = table.file, table.header_line
+        file = table.file
     if problems:
         first = problems[0]
         if len(problems) > 1:
             rows = [str(p.row) for p in problems[1:_LISTED + 1] if p.row is not None]
-            more = f"，共 {len(problems) - 1} 行" if len(problems) - 1 > _LISTED else ""
+            more = "等" if len(problems) - 1 > _LISTED else ""
             first = DataError(f"{first.message}；另有 {len(problems) - 1} 行有问题（第 {'、'.join(rows)} 行{more}）",
                               file=first.file, row=first.row, field=first.field, expected=first.expected)
         raise first
