@@ -171,7 +171,7 @@ def test_reports_written(files, tmp_path):
     res, written = grade_exam(*files, out)
     names = sorted(p.name for p in written)
     assert names == ["groups.csv", "histogram.png", "items.csv", "options.csv", "problems.csv", "report.pdf",
-                     "scores.csv", "scores.xlsx", "summary.json"]
+                     "scores.csv", "scores.xlsx", "summary.json", "training-summary.json"]
     with open(out / "scores.csv", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [(r["姓名"], r["总分"], r["百分制得分"], r["是否及格"]) for r in rows][:2] == [

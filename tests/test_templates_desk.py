@@ -432,9 +432,21 @@ def test_training_assessment(rendered):
     assert _verdict(docx) == "pass"
 
 
+def test_training_assessment_refuses_a_pass_mark_other_than_grades():
+    """exam grade decided 及格/不及格 at its pass mark; a 考核表 at another mark would contradict it."""
+    from docgen.engine.pipeline import build_document
+    from docgen.profile import load_profile
+    tpl = Library().get("training-assessment")
+    for changes, said in (({"written": "69.9"}, "却是“及格”"), ({"pass_mark": 90}, "却是“及格”"),
+                          ({"exam_status": "不及格", "pass_mark": 60}, "却是“不及格”")):
+        with pytest.raises(DataError) as e:
+            build_document(tpl, dict(tpl.sample, **changes), load_profile())
+        assert said in str(e.value) and "及格线（pass_mark）" in str(e.value), changes
+
+
 @pytest.mark.parametrize("changes,verdict", [
     ({"practical": 65}, "retrain"),                         # one part under 70
-    ({"written": "69.9"}, "retrain"),
+    ({"written": "69.9", "exam_status": "不及格"}, "retrain"),
     ({"attendance": "缺勤"}, "retrain"),
     ({"written": None, "exam_status": "缺考"}, "retrain"),
     ({"written": None, "exam_status": "未评分"}, ""),       # no verdict until it is graded
@@ -523,7 +535,7 @@ def test_training_assessment_batch_from_exam_grade_scores(graded, tmp_path):
 def test_training_summary(rendered):
     pdf, docx = rendered["training-summary"]
     _assert_in_both(rendered["training-summary"], "培训签到及考核汇总表", "消防安全知识与灭火器使用", "2027年3月12日",
-                    "70分（百分制）", "王晓", "K001", "96.0", "欧阳喆", "龚䶮", "78.5", "吉𠮷", "55.5", "不及格",
+                    "70分（百分制）", "王晓", "K001", "96.0", "欧阳喆", "龚䶮", "78.5", "吉𠮷", "55.5", "合格", "补训",
                     "李赟", "缺考", "没有任何作答", "应到", "8人", "7人", "1人", "5人", "71.4%", "76.6", "96.0",
                     "讲师签字", "培训主管签字")
     table = _table_with(docx, "签到")
@@ -545,8 +557,11 @@ def test_training_summary_is_filled_from_exam_grade_output(graded, tmp_path):
     h = _header(table)
     printed = [(_squash(r.cells[h.index("姓名")].text), r.cells[h.index("成绩")].text, r.cells[h.index("结果")].text,
                 r.cells[h.index("名次")].text) for r in table.rows[1:1 + len(rows)]]
-    assert printed == [(r["姓名"], r["百分制得分"] or "", r["是否及格"], r["排名"] or "") for r in rows]
-    assert {p[2] for p in printed} == {"及格", "不及格", "缺考"}
+    # grade decides 及格; the sheet says it the training way: 及格 → 合格, 不及格 and 缺考 → 补训
+    verdict = {"及格": "合格", "不及格": "补训", "缺考": "补训"}
+    assert printed == [(r["姓名"], r["百分制得分"] or ("缺考" if r["是否及格"] == "缺考" else ""), verdict[r["是否及格"]],
+                        r["排名"] or "") for r in rows]
+    assert {p[2] for p in printed} == {"合格", "补训"} and {r["是否及格"] for r in rows} == {"及格", "不及格", "缺考"}
     for text in (ptxt, dtxt):
         assert f"{summary['candidates']}人" in text and f"{summary['pass_rate']}%" in text
         assert summary["mean"] in text and summary["max"] in text and summary["min"] in text

@@ -14,6 +14,7 @@ from ..engine.script import convert_document, for_profile as script_for_profile
 from ..engine.word import is_word_template, write_word_outputs
 from ..errors import DataError, DocgenError
 from ..inputs.documents import STDIN_NAME, read_document
+from ..inputs.lists import with_tables
 from ..library.folders import Library
 from ..overrides import apply_overrides, parse_sets  # noqa: F401 - part of the api
 from ..profile import load_profile
@@ -31,7 +32,8 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
                profile_path: Path | None = None, templates: list[Path] | None = None,
                overrides: dict | list[str] | None = None, script: str | None = None,
                blank: bool = False, register: bool = False, store: "IssueStore | None" = None,
-               operator: str | None = None, mark: str | None = None) -> list[Path]:
+               operator: str | None = None, mark: str | None = None,
+               tables: Mapping[str, Path | str] | None = None, sheet: str | None = None) -> list[Path]:
     """Render one template with one data record; returns the files written.
 
     overrides: field values ("field=value" strings or a mapping) applied on top of the data;
@@ -39,7 +41,10 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
     blank: a form with no data, as a pad to fill in by hand (only templates marked ``pad: true``);
     register: record the document in the office's register (numbered from it where the template has a
     number pattern); store: an IssueStore to use instead (a sample or a blank pad is never registered);
-    mark: a line printed above the document (补发 on a reprint).
+    mark: a line printed above the document (补发 on a reprint);
+    tables: list field (name, label or alias) → a CSV/XLSX/YAML/JSON table whose rows are that list's items,
+    each checked against the item fields (sheet: the XLSX sheet, default the first); a sample's list is
+    replaced, a list the data file also gives is an error.
     """
     lib = Library(templates)
     tpl = lib.get(template_id)
@@ -52,13 +57,13 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
             pads = [t.id for t in lib.all() if t.pad]
             raise DataError(f"模板 {template_id} 不是表单，没有空白版", field="blank",
                             expected="表单模板之一：" + "、".join(pads))
-        if data is not None or data_path is not None or use_sample:
+        if data is not None or data_path is not None or use_sample or tables:
             raise DataError("空白表单不用数据，也不用示例数据", field="blank",
-                            expected="空白表单不给数据（data、sample），可用 sets 预填个别字段")
+                            expected="空白表单不给数据（data、sample、tables），可用 sets 预填个别字段")
         data, source = {}, "（空白表单）"
     if data is None:
         if use_sample or data_path is None:
-            if data_path is None and not use_sample and not overrides:
+            if data_path is None and not use_sample and not overrides and not tables:
                 raise DataError("没有给出数据文件", field="data",
                                 expected=f"一个数据文件（YAML/JSON），或模板 {template_id} 的示例数据（sample）")
             data = dict(tpl.sample) if use_sample else {}
@@ -68,6 +73,10 @@ def render_one(template_id: str, *, data_path: Path | str | None = None, data: d
         else:
             data = read_document(data_path)
             source = STDIN_NAME if str(data_path) == "-" else str(data_path)
+    if tables:
+        data = with_tables(tpl.schema, data, tables, sheet=sheet, replace=use_sample)
+        if source == "（逐项给出的值）":
+            source = "、".join(str(p) for p in tables.values())
     if overrides:
         data = apply_overrides(tpl, data, overrides)
     values = tpl.schema.validate(data, file=source, base_dir=base_dir, blank=blank)

@@ -37,6 +37,7 @@ FLAGS = {
     "merge": "--merge", "split_by": "--split-by", "min_amount": "--min-amount", "as_of": "--as-of",
     "issue_date": "--issue-date", "due_date": "--due-date", "late_fee_rate": "--late-fee-rate",
     "public_list": "--public-list", "name": "--name", "jobs": "--jobs", "sheet": "--sheet",
+    "tables": "--table",
 }
 _SET_KEY = re.compile(r"^sets\[(.*)\]$")
 

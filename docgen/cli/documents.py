@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import DocgenError
+from ..errors import DataError, DocgenError
 from .common import (NoRegisterOpt, OperatorOpt, ProfileOpt, ScriptOpt, TemplatesOpt, app, console, err, esc, fail,
                      progress_bar)
 
@@ -23,6 +23,11 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
            sets: Optional[list[str]] = typer.Option(None, "--set", "-s", metavar="字段=值",
                                                     help="临时改一个字段（可多次给出），如 --set owner_name=张三、"
                                                          "--set items.2.amount=300（列表第 2 条）。"),
+           tables: Optional[list[str]] = typer.Option(None, "--table", "-t", metavar="列表字段=表格",
+                                                      help="用一张表格（CSV/XLSX/YAML/JSON）填一个列表字段，每行一条，"
+                                                           "表头写字段名或中文名，如 --table results=result/scores.csv；"
+                                                           "模板只有一个列表字段时可只写表格；可多次给出。"),
+           sheet: Optional[str] = typer.Option(None, "--sheet", help="--table 给的 Excel 的工作表名（默认第一个）。"),
            script: Optional[str] = ScriptOpt,
            no_register: bool = NoRegisterOpt,
            operator: Optional[str] = OperatorOpt,
@@ -34,7 +39,8 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     try:
         written = render_one(template_id, data_path=data, out=out, fmt=fmt, use_sample=sample,
                              profile_path=profile, templates=templates, overrides=sets or None, script=script,
-                             blank=blank, register=not no_register, operator=operator)
+                             blank=blank, register=not no_register, operator=operator,
+                             tables=_tables(template_id, tables, templates) if tables else None, sheet=sheet)
     except DocgenError as e:
         fail(e)
     if as_json:
@@ -42,6 +48,27 @@ def render(template_id: str = typer.Argument(..., help="模板 id。"),
     else:
         for p in written:
             console.print(f"已生成 {p}", highlight=False, markup=False)
+
+
+def _tables(template_id: str, specs: list[str], templates: Optional[list[Path]]) -> dict[str, str]:
+    """--table FIELD=FILE (or FILE alone when the template has one list field) → {field: file}."""
+    from .common import library
+    schema = library(templates).get(template_id).schema
+    lists = [f.name for f in schema.fields if f.type == "list" and f.fields]
+    out: dict[str, str] = {}
+    for spec in specs:
+        key, sep, path = spec.partition("=")
+        if not sep or schema.field_for(key.strip()) is None:
+            if len(lists) != 1:
+                raise DataError(f"「{spec}」没有写明填哪个列表字段", field="tables",
+                                expected="列表字段=表格，字段为 " + ("、".join(lists) or "（这个模板没有列表字段）"))
+            key, path = lists[0], spec
+        f = schema.field_for(key.strip())
+        key = f.name if f is not None else key.strip()
+        if key in out:
+            raise DataError(f"列表字段「{key}」给了两张表格", field="tables", expected="每个列表字段一张表格")
+        out[key] = path.strip()
+    return out
 
 
 @app.command()

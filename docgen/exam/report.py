@@ -348,9 +348,25 @@ def _xlsx(res: GradeResult, path: Path) -> None:
     atomic_write(path, lambda tmp: wb.save(tmp))
 
 
+def summary_data(res: GradeResult) -> dict:
+    """training-summary.json: the data `docgen render training-summary` takes as it is (pass decided here, by grade)."""
+    s = res.summary()
+    data = {k: s[k] for k in ("pass_mark", "full_marks", "candidates", "absent", "passed", "pass_rate", "mean")
+            if k in s}
+    if s["candidates"]:
+        data.update(high=s["max"], low=s["min"])
+    data["results"] = [{"rank": c.rank if c.status == "graded" else None, "name": c.name, "staff_no": c.staff_id,
+                        "dept": c.department, "version": c.version,
+                        "total": fmt_points(c.total) if c.status == "graded" else None,
+                        "percent": str(c.percent) if c.status == "graded" else None,
+                        "status": c.result_text(), "note": _note(c)} for c in ranked_rows(res)]
+    return data
+
+
 def write_reports(res: GradeResult, out: Path, *, title: str = "考试成绩分析报告", org_name: str = "",
                   fonts=None) -> list[Path]:
-    """Write scores.xlsx/.csv, items.csv, options.csv, groups.csv, problems.csv, summary.json, histogram.png, report.pdf."""
+    """Write scores.xlsx/.csv, items.csv, options.csv, groups.csv, problems.csv, summary.json,
+    training-summary.json, histogram.png, report.pdf."""
     from ..writers.pdf.fonts import fontset
     fonts = fonts or fontset()
     output_dir(out)
@@ -366,6 +382,9 @@ def write_reports(res: GradeResult, out: Path, *, title: str = "考试成绩分�
     summary = json.dumps(res.summary(), ensure_ascii=False, indent=1)
     atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(summary, encoding="utf-8"))
     written.append(out / "summary.json")
+    roster = json.dumps(summary_data(res), ensure_ascii=False, indent=1)
+    atomic_write(out / "training-summary.json", lambda tmp: Path(tmp).write_text(roster, encoding="utf-8"))
+    written.append(out / "training-summary.json")
     hist = histogram_png([c.percent for c in res.candidates], res.pass_mark, out / "histogram.png", fonts.hei.path)
     written.append(hist)
     doc = report_document(res, hist, title, org_name)
