@@ -288,3 +288,16 @@ def test_every_output_lists_the_same_rows(tmp_path):
     assert probs == {("缺考", "赵六"), ("未评分的行", "周九")}
     people = pdf_text(tmp_path / "o" / "report.pdf").split("七、个人成绩")[1]
     assert all(n in people for n in names) and "缺考" in people and "未评分" in people
+
+
+def test_a_column_for_a_question_one_version_lacks_is_a_reason_not_a_crash():
+    # Found by mypy (sheet._resolve went on with an item it had not found): plan_columns is public and a
+    # key built in code need not give every version the same ids. Before, the whole column got an empty
+    # reason and a column for one blank (Q9.1) crashed with AttributeError; now both say why.
+    from docgen.exam.sheet import plan_columns
+    q9 = KeyItem("Q9", "blank", Decimal(2), [], [["甲"], ["乙"]], 1)
+    q1 = KeyItem("Q1", "truefalse", Decimal(1), [], True, 1)
+    plan = plan_columns(["姓名", "版本", "Q9"], {"A": [q9], "B": [q1]}, "f.csv", 1)
+    assert plan.invalid["B"]["Q9"] == "没有题目 Q9" and "Q9" not in plan.invalid["A"]
+    plan = plan_columns(["姓名", "版本", "Q9.1"], {"A": [q9], "B": [q1]}, "f.csv", 1)
+    assert plan.invalid["B"]["Q9.1"] == "没有题目 Q9" and "Q9.1" not in plan.invalid["A"]
