@@ -30,6 +30,8 @@ from ..errors import DataError
 QType = Literal["single", "multiple", "truefalse", "blank", "matching", "short"]
 #: A question's difficulty level.
 Difficulty = Literal["易", "中", "难"]
+#: How a question's text is marked up: "" plain, "markdown" (**bold** prints bold).
+TextFormat = Literal["", "markdown"]
 TYPES: tuple[QType, ...] = get_args(QType)
 TYPE_NAMES: dict[QType, str] = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题",
               "blank": "填空题", "matching": "匹配题", "short": "简答题"}
@@ -129,7 +131,7 @@ class Question:
     numeric: list[NumRange] = field(default_factory=list)   # a numerical blank: its accepted ranges
     left: list[str] = field(default_factory=list)     # matching: the left column (options: the right one);
     #                                                   answer: per left item, the index of its option
-    format: str = ""                # "markdown": **bold** in stem and options prints bold
+    format: TextFormat = ""         # "markdown": **bold** in stem and options prints bold
 
     def fixed_last(self) -> list[int]:
         """Indexes of options that stay at the end (以上都对 …)."""

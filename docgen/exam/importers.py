@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..errors import DataError, Setting, Worded
 from ..inputs.readers import read_table
@@ -74,7 +75,11 @@ def import_file(path: str | Path, *, fmt: str | None = None, tags: list[str] | N
     return res.bank
 
 
-def _guess_format(p: Path) -> str:
+#: A bank file's format, as guessed from the file (fmt may also say csv, sheet, yml or json).
+BankFormat = Literal["gift", "aiken", "xlsx", "yaml"]
+
+
+def _guess_format(p: Path) -> BankFormat:
     suffix = p.suffix.lower()
     if suffix in GIFT_SUFFIXES:
         return "gift"
