@@ -1,5 +1,44 @@
-"""Errors the user can act on: each names the file, row, field and what was expected."""
+"""Errors the user can act on: each names the file, row, field and what was expected.
+
+The library speaks in fields and values: a message that tells the user which setting to change names it
+with :class:`Setting` inside a :class:`Worded` text, and each face words it its own way (the CLI as
+its option, ``--pass-mark 70``; :func:`docgen.cli.common.in_flags`)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A setting named inside a library message: its field (``pass_mark``) and the value given, if any."""
+    field: str
+    value: object = None
+
+    def __str__(self) -> str:
+        """In field language: ``pass_mark=70``, or the bare field when no value goes with it."""
+        return self.field if self.value is None else f"{self.field}={self.value}"
+
+
+class Worded(str):
+    """Text that names settings. As a str it reads in field language (``pass_mark=70``); a face rewords
+    each setting with :meth:`worded`. A plain str part is kept as written."""
+    parts: tuple[str | Setting, ...]
+
+    def __new__(cls, *parts: str | Setting) -> Worded:
+        self = super().__new__(cls, "".join(map(str, parts)))
+        self.parts = parts
+        return self
+
+    def worded(self, word: Callable[[Setting], str]) -> str:
+        """The text with every setting as `word` says it."""
+        return "".join(p if isinstance(p, str) else word(p) for p in self.parts)
+
+
+def reword(text: str, word: Callable[[Setting], str]) -> str:
+    """Any library text in a face's words: a Worded one rewords its settings, other text stays as it is."""
+    return text.worded(word) if isinstance(text, Worded) else text
+
 
 
 class DocgenError(Exception):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .batch.store import Issued, format_number, number_period
-from .errors import DataError
+from .errors import DataError, Setting, Worded
 
 DB_NAME = "docgen.db"
 METHODS = ("直接送达", "留置送达", "邮寄送达", "电子送达")
@@ -441,7 +441,7 @@ class Register:
     def void(self, ref: str, reason: str) -> Document:
         """Void an issued (or failed) document: the number stays taken for ever."""
         if not reason.strip():
-            raise DataError("作废要写明原因", field="--reason", expected="如 --reason 金额有误，已重发")
+            raise DataError("作废要写明原因", field="reason", expected=Worded("如 ", Setting("reason", "金额有误，已重发")))
         doc = self.get(ref)
         if doc.status == "void":
             raise DataError(f"{ref} 已作废（原因：{doc.note}）", field="NUMBER")
@@ -452,12 +452,12 @@ class Register:
     def delivered(self, ref: str, *, method: str, on: date, by: str = "", note: str = "") -> Document:
         """Record the returned 送达回执: method, date, server, note."""
         if method not in METHODS:
-            raise DataError(f"未知的送达方式「{method}」", field="--method", expected="、".join(METHODS))
+            raise DataError(f"未知的送达方式「{method}」", field="method", expected="、".join(METHODS))
         doc = self.get(ref)
         if doc.status != "issued":
             raise DataError(f"{ref} 的状态是 {doc.status}，只有已发出的文书才能登记送达", field="NUMBER")
         if on < doc.issue_date:
-            raise DataError(f"送达日期 {on} 早于发文日期 {doc.issue_date}", field="--date",
+            raise DataError(f"送达日期 {on} 早于发文日期 {doc.issue_date}", field="date",
                             expected=f"{doc.issue_date} 或之后的日期")
         with self.transaction():
             self.conn.execute("INSERT INTO deliveries(document, method, delivered_on, served_by, note, recorded_at) "

@@ -472,5 +472,5 @@ def test_dunning_and_batch_in_traditional_chinese(tmp_path):
     data.write_text("keep_days,claim_place\n15,物业服务中心前台\n", encoding="utf-8")
     rep = batch("lost-and-found-notice", data, out=tmp_path / "b", profile_path=profile, jobs=1)
     assert rep.exit_code == 0 and "失物招領" in pdf_text(next((tmp_path / "b").glob("*.pdf")))
-    with pytest.raises(DataError, match="--script"):
+    with pytest.raises(DataError, match="字段「script」"):
         dunning(ledger, out=tmp_path / "x", as_of=AS_OF, script="klingon")

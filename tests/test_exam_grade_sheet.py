@@ -42,15 +42,19 @@ def test_missing_question_column_stops_grading(tmp_path):
     key, resp = _write(tmp_path, rows)
     with pytest.raises(DataError, match="缺少题目列：Q3（A 卷第 3 题、B 卷第 3 题）"):
         grade(key, resp)
+    with pytest.raises(DataError, match="加 missing_as_blank=True"):     # the library names its parameter
+        grade(key, resp)
     r = _cli(key, resp, "--out", tmp_path / "o")
     assert r.exit_code == 2 and "Q3" in r.output and not (tmp_path / "o").exists()
+    assert "加 --missing-as-blank" in r.output and "missing_as_blank" not in r.output   # the CLI its option
     # said out loud: graded as blank, the question left out of its statistics, the notice repeated everywhere
     res = grade(key, resp, missing_as_blank=True)
     assert all(c.scores["Q3"] is None and "Q3" in c.ungraded for c in res.candidates)
-    assert any("Q3" in n and "--missing-as-blank" in n for n in res.notices)
+    assert any("Q3" in n and "按 missing_as_blank=True 记为未评分" in n for n in res.notices)
     assert next(s for s in res.items if s.id == "Q3").n == 0
     r = _cli(key, resp, "--out", tmp_path / "o2", "--missing-as-blank")
     assert r.exit_code == 0 and "Q3" in r.output
+    assert "按 --missing-as-blank 记为未评分" in r.output and "missing_as_blank" not in r.output
     assert "Q3" in pdf_text(tmp_path / "o2" / "report.pdf").split("二、需要注意的试题")[0]
 
 
@@ -178,9 +182,9 @@ def test_pass_mark_and_partial_rule_come_from_key_json(tmp_path):
     assert res.notices == []
     res = grade(key, resp, pass_mark=70)
     assert not next(c for c in res.candidates if c.name == "王五").passed
-    assert res.notices == ["及格线按 --pass-mark 70 分，而不是 key.json 中组卷时定的 55 分。"]
+    assert res.notices == ["及格线按 pass_mark=70 分，而不是 key.json 中组卷时定的 55 分。"]
     r = _cli(key, resp, "--out", tmp_path / "o", "--pass-mark", "70")
-    assert r.exit_code == 0 and "--pass-mark 70" in r.output
+    assert r.exit_code == 0 and "及格线按 --pass-mark 70 分，而不是 key.json 中组卷时定的 55 分。" in r.output
     assert "按百分制70分及格" in pdf_text(tmp_path / "o" / "report.pdf")
 
 
@@ -189,6 +193,26 @@ def test_old_key_json_grades_with_defaults_and_says_so(tmp_path):
     res = grade(key, resp)
     assert (res.pass_mark, res.partial) == (70, "none")
     assert len(res.notices) == 1 and "旧格式" in res.notices[0] and "70" in res.notices[0]
+    # Settings given: the library names them by parameter, the command line by option.
+    res = grade(key, resp, pass_mark=60, partial="half")
+    assert res.notices == ["key.json 是旧格式，没有记录组卷时定的及格线和计分规则：按 pass_mark=60 分及格、"
+                           "多选题按 partial=half 计分（可用 pass_mark、partial 指定）。"]
+    r = _cli(key, resp, "--out", tmp_path / "o", "--pass-mark", "60", "--partial", "half")
+    assert r.exit_code == 0 and ("按 --pass-mark 60 分及格、多选题按 --partial half 计分（可用 --pass-mark、--partial 指定）"
+                                 in r.output.replace("\n", "")), r.output
+
+
+def test_partial_rule_override_is_said_in_fields_and_in_options(tmp_path):
+    key, resp = _write(tmp_path, [HEAD] + GOOD, key={"format": "docgen-exam-key/2", "pass_mark": 55,
+                                                     "partial": "half", "versions": KEY})
+    res = grade(key, resp, partial="ratio")
+    assert res.notices == ["多选题计分按 partial=ratio，而不是 key.json 中组卷时定的 half。"]
+    r = _cli(key, resp, "--out", tmp_path / "o", "--partial", "ratio", "--json")
+    assert r.exit_code == 0, r.output
+    import json
+    data = json.loads(r.stdout)
+    assert data["notices"] == data["summary"]["notices"] == ["多选题计分按 --partial ratio，而不是 key.json 中组卷时定的 half。"]
+    assert json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["notices"] == res.notices
 
 
 def test_build_stores_spec_settings_and_tags(tmp_path):
@@ -264,3 +288,16 @@ def test_every_output_lists_the_same_rows(tmp_path):
     assert probs == {("缺考", "赵六"), ("未评分的行", "周九")}
     people = pdf_text(tmp_path / "o" / "report.pdf").split("七、个人成绩")[1]
     assert all(n in people for n in names) and "缺考" in people and "未评分" in people
+
+
+def test_a_column_for_a_question_one_version_lacks_is_a_reason_not_a_crash():
+    # Found by mypy (sheet._resolve went on with an item it had not found): plan_columns is public and a
+    # key built in code need not give every version the same ids. Before, the whole column got an empty
+    # reason and a column for one blank (Q9.1) crashed with AttributeError; now both say why.
+    from docgen.exam.sheet import plan_columns
+    q9 = KeyItem("Q9", "blank", Decimal(2), [], [["甲"], ["乙"]], 1)
+    q1 = KeyItem("Q1", "truefalse", Decimal(1), [], True, 1)
+    plan = plan_columns(["姓名", "版本", "Q9"], {"A": [q9], "B": [q1]}, "f.csv", 1)
+    assert plan.invalid["B"]["Q9"] == "没有题目 Q9" and "Q9" not in plan.invalid["A"]
+    plan = plan_columns(["姓名", "版本", "Q9.1"], {"A": [q9], "B": [q1]}, "f.csv", 1)
+    assert plan.invalid["B"]["Q9.1"] == "没有题目 Q9" and "Q9.1" not in plan.invalid["A"]

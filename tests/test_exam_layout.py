@@ -124,10 +124,12 @@ def test_small_bank_says_why_it_is_not_100_points(tmp_path):
                     "  - {id: Q2, type: single, stem: 选（ ）, options: [甲, 乙], answer: A}\n", encoding="utf-8")
     spec = load_spec(None, load_bank(bank))
     assert "100 分" in spec.notice and "单项选择题" in spec.notice and spec.every_type
+    assert spec.notice.endswith("可用 spec 指定组卷规格")          # the library names its parameter
     from typer.testing import CliRunner
     from docgen.cli import app
     r = CliRunner().invoke(app, ["exam", "build", str(bank), "--out", str(tmp_path / "o"), "--format", "pdf"])
     assert r.exit_code == 0 and "提示" in r.output and "100 分" in r.output, r.output
+    assert "可用 --spec 指定组卷规格" in r.output, r.output           # the CLI its option
 
 
 def test_duration_false_leaves_the_time_off(tmp_path):

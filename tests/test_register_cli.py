@@ -148,7 +148,12 @@ def test_show_checks_the_files_and_exit_codes(tmp_path):
     assert json.loads(run("register", "show", "CJ-202611-0002", "--json", code=1).stdout)["file_check"][0]["state"] \
         == "missing"
     run("register", "show", "CJ-209901-0001", code=2)
-    run("register", "delivered", "CJ-202611-0001", "--method", "托人带回", "--date", "2026-11-06", code=2)
+    bad = run("register", "delivered", "CJ-202611-0001", "--method", "托人带回", "--date", "2026-11-06", code=2)
+    assert "--method" in bad.output and "留置送达" in bad.output      # the library names the field, the CLI the option
+    early = run("register", "delivered", "CJ-202611-0001", "--method", "直接送达", "--date", "2026-10-01", code=2)
+    assert "--date" in early.output and "2026-11-05" in early.output
+    blank = run("register", "void", "CJ-202611-0001", "--reason", " ", code=2)
+    assert "--reason 金额有误" in blank.output
     run("register", "list", "--since", "not-a-date", code=2)
 
 

@@ -146,7 +146,7 @@ def test_cli_script_option_and_profile_setting(tmp_path, monkeypatch):
                             "--script", "hans", "--out", str(out3)])
     assert r.exit_code == 0 and "关于清洗外墙的通知" in docx_text(out3)
     r = runner.invoke(app, ["render", "wall-cleaning-notice", "--sample", "--script", "klingon", "--out", str(out3)])
-    assert r.exit_code == 2 and "klingon" in r.output
+    assert r.exit_code == 2 and "klingon" in r.output and "字段「--script」" in r.output
 
 
 def test_bad_script_in_profile_names_the_setting(tmp_path):

@@ -148,10 +148,24 @@ def test_without_libreoffice_pdf_is_a_clear_error(word_tpl, tmp_path, monkeypatc
     monkeypatch.setattr(wordtemplate.shutil, "which", lambda name: None)
     with pytest.raises(DataError) as e:
         render_one("fee-letter", templates=[word_tpl.parent], use_sample=True, out=tmp_path / "x.pdf")
-    assert "libreoffice-writer-nogui" in str(e.value) and "--format docx" in str(e.value)
+    assert "libreoffice-writer-nogui" in str(e.value) and "也可以用 formats=docx 只生成 Word 文件" in str(e.value)
+    assert e.value.field == "formats"
     assert not list(tmp_path.glob("x.*"))
     out, = render_one("fee-letter", templates=[word_tpl.parent], use_sample=True, out=tmp_path / "x", fmt="docx")
     assert out.suffix == ".docx" and out.is_file()
+
+
+def test_without_libreoffice_the_cli_names_its_option(word_tpl, tmp_path, monkeypatch):
+    # The library names the setting (formats=docx); the command line says it as the user types it.
+    from typer.testing import CliRunner
+    from docgen.cli import app
+    monkeypatch.setattr(wordtemplate.shutil, "which", lambda name: None)
+    r = CliRunner().invoke(app, ["render", "fee-letter", "--templates", str(word_tpl.parent), "--sample",
+                                 "--out", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 2, r.output
+    flat = re.sub(r"\s+", "", r.output)
+    assert "字段「--format」" in flat and "也可以用--formatdocx只生成Word文件" in flat and "formats" not in flat
+    assert not list(tmp_path.glob("x.*"))
 
 
 @pytest.mark.slow

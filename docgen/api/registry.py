@@ -152,7 +152,7 @@ def register_export(out: Path, *, by: str = "year", profile_path: Path | None = 
     from openpyxl.styles import Font
     from ..writers import atomic_write
     if by not in ("year", "template"):
-        raise DataError(f"不认识的分表方式「{by}」", field="--by", expected="year（每年一张表）或 template（每种文书一张表）")
+        raise DataError(f"不认识的分表方式「{by}」", field="by", expected="year（每年一张表）或 template（每种文书一张表）")
     docs = register_documents(profile_path)
     wb = Workbook()
     wb.remove(wb.active)

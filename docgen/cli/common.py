@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape as esc
 
-from ..errors import DocgenError
+from ..errors import DocgenError, Setting, reword
 
 if TYPE_CHECKING:
     from ..batch.store import Progress
@@ -37,7 +37,9 @@ FLAGS = {
     "merge": "--merge", "split_by": "--split-by", "min_amount": "--min-amount", "as_of": "--as-of",
     "issue_date": "--issue-date", "due_date": "--due-date", "late_fee_rate": "--late-fee-rate",
     "public_list": "--public-list", "name": "--name", "jobs": "--jobs", "sheet": "--sheet",
-    "tables": "--table",
+    "tables": "--table", "reason": "--reason", "method": "--method", "date": "--date", "by": "--by",
+    "fmt": "--format", "pass_mark": "--pass-mark", "partial": "--partial", "missing_as_blank": "--missing-as-blank",
+    "spec": "--spec", "versions": "--versions", "from_id": "--from", "word": "--word", "docx": "--docx",
 }
 _SET_KEY = re.compile(r"^sets\[(.*)\]$")
 
@@ -52,13 +54,29 @@ def as_flag(field: str | None) -> str | None:
     return FLAGS.get(field, field)
 
 
+def flag_words(s: Setting) -> str:
+    """A setting named in a library message as typed on the command line: --pass-mark 70, --missing-as-blank."""
+    flag = as_flag(s.field) or s.field
+    if s.value is None or s.value is True:
+        return flag
+    return f"{flag}={s.value}" if flag.startswith("--set ") else f"{flag} {s.value}"
+
+
+def in_words(text: str) -> str:
+    """Library text (a notice, a hint) worded for the command line: each setting it names becomes its option."""
+    return reword(text, flag_words)
+
+
 def in_flags(e: DocgenError) -> DocgenError:
-    """The error worded for the command line: a setting named by field becomes its option."""
+    """The error worded for the command line: a setting named by field, message or hint becomes its option."""
+    before = e.describe()
+    e.message = in_words(e.message)
+    if e.expected is not None:
+        e.expected = in_words(e.expected)
     if e.file is None and e.row is None and e.field is not None:
-        flag = as_flag(e.field)
-        if flag != e.field:
-            e.field = flag
-            e.args = (e.describe(),)
+        e.field = as_flag(e.field)
+    if e.describe() != before:
+        e.args = (e.describe(),)
     return e
 
 

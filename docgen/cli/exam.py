@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from ..errors import DocgenError
-from .common import ProfileOpt, app, console, err, esc, fail
+from .common import ProfileOpt, app, console, err, esc, fail, in_words
+
+if TYPE_CHECKING:
+    from ..exam.bank import QType
 
 exam_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                        help="培训考核：题库 → 多版本试卷、参考答案、答题卡；答卷 → 成绩与试题分析。")
@@ -30,7 +33,7 @@ def import_cmd(source: Path = typer.Argument(..., help="GIFT（.gift/.txt）、A
     except DocgenError as e:
         fail(e)
     bank = res.bank
-    counts: dict[str, int] = {}
+    counts: dict[QType, int] = {}
     for q in bank.questions:
         counts[q.type] = counts.get(q.type, 0) + 1
     if as_json:
@@ -74,11 +77,11 @@ def build(bank: Path = typer.Argument(..., help="题库：YAML 文件或文件�
     if as_json:
         print(json.dumps({"seed": result.seed, "versions": [p.version for p in result.papers],
                           "questions": len(paper.items()), "full_marks": str(paper.total),
-                          "duration": paper.duration, "notice": result.notice,
+                          "duration": paper.duration, "notice": in_words(result.notice),
                           "written": [str(f) for f in result.files]}, ensure_ascii=False, indent=1))
         return
     if result.notice:
-        err.print(f"[yellow]提示：[/]{esc(result.notice)}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]提示：[/]{esc(in_words(result.notice))}", highlight=False, soft_wrap=True)
     for f in result.files:
         console.print(f"已生成 {f}", highlight=False, markup=False)
     time = f"、考试时间 {paper.duration} 分钟" if paper.duration else ""
@@ -110,16 +113,18 @@ def grade(key: Path = typer.Argument(..., help="docgen exam build 生成的 key.
     except DocgenError as e:
         fail(e)
     s = res.summary()
+    notices = [in_words(n) for n in res.notices]
     if as_json:
+        s["notices"] = notices
         print(json.dumps({"summary": s, "errors": [e.describe() for e in res.errors],
                           "unreadable": [{"row": u.line, "name": u.name, "id": u.id, "number": u.number,
                                           "column": u.column, "value": u.raw, "reason": u.reason}
                                          for u in res.unreadable],
                           "absent": [{"row": c.line, "name": c.name} for c in res.absent],
-                          "notices": res.notices, "unused_columns": res.unused_columns,
+                          "notices": notices, "unused_columns": res.unused_columns,
                           "written": [str(f) for f in files]}, ensure_ascii=False, indent=1))
     else:
-        for n in res.notices:
+        for n in notices:
             err.print("[yellow]注意：[/]" + esc(n), highlight=False, soft_wrap=True)
         if res.unused_columns:
             err.print("[yellow]注意：[/]答卷表中这些列不是题目，未使用：" + esc("、".join(f"「{h}」" for h in res.unused_columns)),

@@ -25,7 +25,7 @@ def ladder(reg: Register, unit: str, *, on: date, days: int = 15) -> tuple[int |
         dl = last.delivered
         if dl is None:
             return None, (f"{no}（{last.issue_date}）尚未登记送达，不能发第 3 级"
-                          f"（收回回执后：docgen register delivered {no} --method … --date …）")
+                          "（收回回执后先在登记簿登记送达方式和日期）")
         served = date.fromisoformat(dl["date"])
         if (on - served).days < days:
             return None, f"{no} 于 {served} 送达，未满 {days} 天"

@@ -68,7 +68,7 @@ def _tw_config() -> str:
     return path
 
 
-def normalize(script: str | None, *, where: str = "--script") -> str:
+def normalize(script: str | None, *, where: str = "script") -> str:
     """The canonical script name (hans/hant/tw/hk) for a user's spelling; DataError if unknown."""
     key = (script or "hans").strip().lower()
     key = _ALIASES.get(key, key)
@@ -79,9 +79,9 @@ def normalize(script: str | None, *, where: str = "--script") -> str:
 
 
 def for_profile(script: str | None, profile) -> str:
-    """The output script: the --script given, else the profile's [output] script."""
+    """The output script: the script given, else the profile's [output] script."""
     if script:
-        return normalize(script, where="--script")
+        return normalize(script)
     return normalize(profile.script, where=f"{profile.path or 'docgen.toml'} [output] script")
 
 
@@ -94,7 +94,7 @@ def converter(script: str) -> Callable[[str], str]:
     try:
         import opencc
     except ImportError:  # pragma: no cover - opencc is a declared dependency
-        raise DataError("繁体输出需要 OpenCC", field="--script", expected="pip install opencc") from None
+        raise DataError("繁体输出需要 OpenCC", field="script", expected="pip install opencc") from None
     conv = opencc.OpenCC(_tw_config() if config == "s2twp" else config).convert
     # Templates are written with mainland quotes “” ‘’; Traditional usage (Taiwan, Hong Kong) is 「」 『』.
     # One character for one, so run boundaries stay where they were.

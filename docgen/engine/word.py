@@ -23,7 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .. import model as m
-from ..errors import DataError, TemplateError
+from ..errors import DataError, Setting, TemplateError, Worded
 from .filters import FILTERS, to_fen
 from ..library.folders import Template
 from ..profile import AttrDict, Profile
@@ -31,9 +31,9 @@ from ..writers import atomic_write
 from .pipeline import context
 from .jinja import template_errors
 
-SOFFICE_HINT = ("安装 LibreOffice：Debian/Ubuntu 上 apt-get install libreoffice-writer-nogui"
-                "（或 libreoffice-writer），其他系统从 libreoffice.org 安装，并确保 soffice 在 PATH 中；"
-                "也可以用 --format docx 只生成 Word 文件")
+SOFFICE_HINT = Worded("安装 LibreOffice：Debian/Ubuntu 上 apt-get install libreoffice-writer-nogui"
+                      "（或 libreoffice-writer），其他系统从 libreoffice.org 安装，并确保 soffice 在 PATH 中；"
+                      "也可以用 ", Setting("formats", "docx"), " 只生成 Word 文件")
 # Default sizes of inserted pictures: a round office seal is 40–42 mm across; logos sit in a header line.
 IMAGE_WIDTH = "30mm"
 SEAL_WIDTH = "40mm"
@@ -373,7 +373,7 @@ def require_soffice() -> str:
     """The LibreOffice executable, or a DataError naming the package to install."""
     exe = soffice()
     if not exe:
-        raise DataError("Word 模板生成 PDF 需要 LibreOffice（soffice），本机没有找到", field="--format",
+        raise DataError("Word 模板生成 PDF 需要 LibreOffice（soffice），本机没有找到", field="formats",
                         expected=SOFFICE_HINT)
     return exe
 

@@ -22,16 +22,21 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
+from typing import Any, Literal, Sequence, get_args
 
 from ..errors import DataError
 
-TYPES = ("single", "multiple", "truefalse", "blank", "matching", "short")
-TYPE_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题",
+#: A question type as stored in a bank and in key.json.
+QType = Literal["single", "multiple", "truefalse", "blank", "matching", "short"]
+#: A question's difficulty level.
+Difficulty = Literal["易", "中", "难"]
+#: How a question's text is marked up: "" plain, "markdown" (**bold** prints bold).
+TextFormat = Literal["", "markdown"]
+TYPES: tuple[QType, ...] = get_args(QType)
+TYPE_NAMES: dict[QType, str] = {"single": "单项选择题", "multiple": "多项选择题", "truefalse": "判断题",
               "blank": "填空题", "matching": "匹配题", "short": "简答题"}
-OBJECTIVE = ("single", "multiple", "truefalse", "blank", "matching")
-_TYPE_ALIASES = {
+OBJECTIVE: tuple[QType, ...] = ("single", "multiple", "truefalse", "blank", "matching")
+_TYPE_ALIASES: dict[QType, list[str]] = {
     "single": ["single", "single_choice", "sc", "单选", "单选题", "单项选择", "单项选择题"],
     "multiple": ["multiple", "multi", "multiple_choice", "mc", "多选", "多选题", "多项选择", "多项选择题",
                  "不定项", "不定项选择题"],
@@ -40,12 +45,12 @@ _TYPE_ALIASES = {
     "matching": ["matching", "match", "匹配", "匹配题", "连线", "连线题", "配对", "配对题"],
     "short": ["short", "short_answer", "essay", "简答", "简答题", "问答", "问答题"],
 }
-TYPE_ALIASES = {alias.lower(): t for t, names in _TYPE_ALIASES.items() for alias in names}
-DIFFICULTIES = ("易", "中", "难")
-_DIFF_ALIASES = {"易": "易", "easy": "易", "1": "易", "简单": "易", "容易": "易", "较易": "易",
+TYPE_ALIASES: dict[str, QType] = {alias.lower(): t for t, names in _TYPE_ALIASES.items() for alias in names}
+DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)
+_DIFF_ALIASES: dict[str, Difficulty] = {"易": "易", "easy": "易", "1": "易", "简单": "易", "容易": "易", "较易": "易",
                  "中": "中", "medium": "中", "2": "中", "中等": "中", "一般": "中",
                  "难": "难", "hard": "难", "3": "难", "困难": "难", "较难": "难"}
-DEFAULT_POINTS = {"single": Decimal(2), "multiple": Decimal(3), "truefalse": Decimal(1),
+DEFAULT_POINTS: dict[QType, Decimal] = {"single": Decimal(2), "multiple": Decimal(3), "truefalse": Decimal(1),
                   "blank": Decimal(2), "matching": Decimal(4), "short": Decimal(10)}
 LETTERS = "ABCDEFGH"
 
@@ -107,14 +112,14 @@ def num_out(d: Decimal) -> int | float:
 class Question:
     """One question in its bank order: options in the written order, answer as option indexes."""
     id: str
-    type: str
+    type: QType
     stem: str
     options: list[str] = field(default_factory=list)
     answer: Any = None              # single: int; multiple: list[int]; truefalse: bool;
     #                                 blank: list[list[str]] (accepted texts per blank); short: model text
     points: Decimal = Decimal(0)
     tags: list[str] = field(default_factory=list)
-    difficulty: str = "中"
+    difficulty: Difficulty = "中"
     scoring: list[ScoringPoint] = field(default_factory=list)
     explanation: str = ""
     shuffle: bool = True            # options may be shuffled
@@ -126,7 +131,7 @@ class Question:
     numeric: list[NumRange] = field(default_factory=list)   # a numerical blank: its accepted ranges
     left: list[str] = field(default_factory=list)     # matching: the left column (options: the right one);
     #                                                   answer: per left item, the index of its option
-    format: str = ""                # "markdown": **bold** in stem and options prints bold
+    format: TextFormat = ""         # "markdown": **bold** in stem and options prints bold
 
     def fixed_last(self) -> list[int]:
         """Indexes of options that stay at the end (以上都对 …)."""
@@ -152,7 +157,7 @@ class Bank:
         """Questions keyed by id."""
         return {q.id: q for q in self.questions}
 
-    def types(self) -> list[str]:
+    def types(self) -> list[QType]:
         """The question types present, in the standard section order."""
         present = {q.type for q in self.questions}
         return [t for t in TYPES if t in present]
@@ -179,7 +184,7 @@ def norm_text(value: Any) -> str:
     return text.strip()
 
 
-def parse_type(value: Any) -> str:
+def parse_type(value: Any) -> QType:
     """A question type name (English or Chinese) as one of TYPES."""
     key = norm_text(value).lower().replace("-", "_").replace(" ", "_")
     if key in TYPE_ALIASES:
@@ -187,7 +192,7 @@ def parse_type(value: Any) -> str:
     raise ValueError(f"未知题型「{norm_text(value)}」")
 
 
-def parse_difficulty(value: Any) -> str:
+def parse_difficulty(value: Any) -> Difficulty:
     """易/中/难 from the accepted spellings (easy/medium/hard, 1/2/3 …)."""
     if value is None or value == "":
         return "中"
@@ -279,7 +284,7 @@ def parse_scoring(value: Any) -> list[ScoringPoint]:
 
 def check_question(q: Question) -> list[tuple[str | None, str]]:
     """Problems with a built question as (field, message) pairs (empty when it is usable)."""
-    problems = []
+    problems: list[tuple[str | None, str]] = []
     if not q.id:
         problems.append(("id", "缺少题号 id"))
     if not q.stem:
@@ -404,7 +409,7 @@ def numeric_answer(ranges: list[NumRange]) -> list[list[str]]:
     return [[r.text() for r in ranges if r.credit == 100] or [ranges[0].text()]]
 
 
-def matching_from_pairs(pairs: list[tuple[str, str]], distractors: list[str] = ()) -> tuple[list[str], list[str], list[int]]:
+def matching_from_pairs(pairs: list[tuple[str, str]], distractors: Sequence[str] = ()) -> tuple[list[str], list[str], list[int]]:
     """Left column, right column (distinct answers, then distractors) and the answer index per left item."""
     right: list[str] = []
     for r in [b for _, b in pairs] + list(distractors):
@@ -428,7 +433,7 @@ def parse_matching(item: dict) -> tuple[list[str], list[str], list[int]]:
     return matching_from_pairs(out, [norm_text(d) for d in (extra if isinstance(extra, list) else [extra])])
 
 
-def parse_credit(qtype: str, value: Any, options: list[str]) -> Any:
+def parse_credit(qtype: QType, value: Any, options: list[str]) -> Any:
     if qtype == "single":
         if not isinstance(value, dict):
             raise ValueError("单选题的 credit 应是“选项字母: 百分比”的映射，如 {C: 50}")

@@ -14,16 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, Setting, Worded
 from ..engine.filters import cn_number
 from ..inputs.documents import read_document
-from .bank import (DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Question, ScoringPoint, norm_text, parse_difficulty,
-                   parse_points, parse_type)
+from .bank import (DIFFICULTIES, LETTERS, TYPE_NAMES, TYPES, Bank, Difficulty, QType, Question, ScoringPoint,
+                   norm_text, parse_difficulty, parse_points, parse_type)
+from .key import KEY_FORMAT, KeyEntry, KeyExtras, KeyFile, PartialRule, check_partial, check_pass_mark
 from .yamlbank import BUILTIN_DIR
 
 VERSION_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"   # no I or O: they read as 1 and 0 on a sheet
 
-DEFAULT_INSTRUCTIONS = {
+DEFAULT_INSTRUCTIONS: dict[QType, str] = {
     "single": "下列各题只有一个正确答案，请将其字母填在括号内",
     "multiple": "下列各题有两个或两个以上正确答案，请将其字母填在括号内，多选、少选、错选均不得分",
     "truefalse": "正确的在括号内打“√”，错误的打“×”",
@@ -41,17 +42,17 @@ DEFAULT_NOTES = [
 @dataclass
 class SectionSpec:
     """One section of the paper as the spec asks for it."""
-    type: str
+    type: QType
     count: int | None = None
     points: Decimal | None = None
     tags: list[str] = field(default_factory=list)
-    difficulty: dict[str, Decimal] = field(default_factory=dict)
+    difficulty: dict[Difficulty, Decimal] = field(default_factory=dict)
     title: str = ""
     instructions: str | None = None
 
 
 # Minutes a candidate needs per question, for a spec that does not give the time (others: 1.5).
-MINUTES = {"single": Decimal(1), "multiple": Decimal("1.5"), "truefalse": Decimal("0.5"), "blank": Decimal("1.5"),
+MINUTES: dict[QType, Decimal] = {"single": Decimal(1), "multiple": Decimal("1.5"), "truefalse": Decimal("0.5"), "blank": Decimal("1.5"),
            "short": Decimal(8)}
 
 
@@ -70,7 +71,7 @@ class Spec:
     every_type: bool = False        # sections: all — one section per question type of the bank, every question
     notice: str = ""                # why the default spec could not be used (shown to the user)
     source: str = ""
-    partial: str = "none"           # multiple choice with some right and none wrong: none | half | ratio
+    partial: PartialRule = "none"   # multiple choice with some right and none wrong: none | half | ratio
 
 
 @dataclass
@@ -107,15 +108,15 @@ class Item:
         if not sp or len(known) != len(sp) or total == self.points or total == 0:
             return list(sp)
         # In halves, largest remainder first: the points add up to the item's exactly.
-        halves = [s.points * self.points / total * 2 for s in sp]
+        halves = [p * self.points / total * 2 for p in known]      # known: every point's, in order
         whole = [int(h) for h in halves]
         for i in sorted(range(len(sp)), key=lambda i: -(halves[i] - whole[i]))[:int(self.points * 2) - sum(whole)]:
             whole[i] += 1
         return [ScoringPoint(s.text, Decimal(w) / 2) for s, w in zip(sp, whole)]
 
-    def key_entry(self, section: int) -> dict:
+    def key_entry(self, section: int) -> KeyEntry:
         """This item's entry in key.json."""
-        entry = {"id": self.question.id, "number": self.number, "section": section, "type": self.question.type,
+        entry: KeyEntry = {"id": self.question.id, "number": self.number, "section": section, "type": self.question.type,
                  "points": points_json(self.points), "options": self.options, "answer": self.answer()}
         if self.question.tags:
             entry["tags"] = list(self.question.tags)
@@ -125,9 +126,9 @@ class Item:
         entry.update(self.credit_fields())
         return entry
 
-    def credit_fields(self) -> dict:
+    def credit_fields(self) -> KeyExtras:
         """Key fields beyond the answer: partial credit, numerical ranges, a matching question's left column."""
-        q, out = self.question, {}
+        q, out = self.question, KeyExtras()
         if q.type == "single" and q.credit:
             out["credit"] = {LETTERS[self.order.index(i)]: number_json(p) for i, p in sorted(q.credit.items())}
         elif q.type == "blank" and q.credit:
@@ -143,7 +144,7 @@ class Item:
 @dataclass
 class Section:
     """A section of one version: heading parts and its items in printed order."""
-    type: str
+    type: QType
     title: str
     instructions: str
     items: list[Item]
@@ -186,7 +187,7 @@ class Paper:
         """All items in printed order."""
         return [i for s in self.sections for i in s.items]
 
-    def key(self) -> list[dict]:
+    def key(self) -> list[KeyEntry]:
         """This version's list in key.json."""
         return [i.key_entry(si + 1) for si, s in enumerate(self.sections) for i in s.items]
 
@@ -225,8 +226,8 @@ def load_spec(path: str | Path | None, bank: Bank) -> Spec:
             select(bank, spec, 0)
         except DataError as e:
             spec = load_spec("full", bank)
-            spec.notice = (f"题库不够组成默认的 100 分试卷（{e.message}），已收入题库中的全部题目，"
-                           f"满分按各题分值合计；可用 --spec 指定组卷规格")
+            spec.notice = Worded(f"题库不够组成默认的 100 分试卷（{e.message}），已收入题库中的全部题目，"
+                                 "满分按各题分值合计；可用 ", Setting("spec"), " 指定组卷规格")
         return spec
     builtin = BUILTIN_SPECS.get(str(path))
     if builtin is not None and not Path(path).exists():
@@ -324,17 +325,15 @@ def spec_from_mapping(data: dict, name: str = "spec", default_title: str = "岗�
         notes = data["notes"]
         spec.notes = [norm_text(n) for n in (notes if isinstance(notes, list) else [notes]) if norm_text(n)]
     if "pass_mark" in data:
-        from .key import check_pass_mark
         spec.pass_mark = check_pass_mark(data["pass_mark"], "pass_mark", name)
     if "partial" in data:
-        from .key import check_partial
         spec.partial = check_partial(data["partial"], "partial", name)
     return spec
 
 
 # ---------------------------------------------------------------- selection and shuffling
 
-def _mix_counts(mix: dict[str, Decimal], count: int | None, where: str, name: str) -> dict[str, int]:
+def _mix_counts(mix: dict[Difficulty, Decimal], count: int | None, where: str, name: str) -> dict[Difficulty, int]:
     values = list(mix.values())
     if all(v == v.to_integral_value() for v in values) and any(v >= 1 for v in values):
         counts = {k: int(v) for k, v in mix.items()}
@@ -430,7 +429,7 @@ def _signature(p: Paper) -> tuple:
 def build_papers(bank: Bank, spec: Spec, *, versions: int = 2, seed: int | None = None) -> list[Paper]:
     """The versions A, B, … of the paper; each differs from the earlier ones whenever shuffling allows."""
     if not 1 <= versions <= len(VERSION_LETTERS):
-        raise DataError(f"版本数 {versions} 超出范围", field="--versions", expected=f"1 到 {len(VERSION_LETTERS)}")
+        raise DataError(f"版本数 {versions} 超出范围", field="versions", expected=f"1 到 {len(VERSION_LETTERS)}")
     if seed is None:
         seed = random.SystemRandom().randrange(1, 10 ** 6)
     picked = select(bank, spec, seed)
@@ -448,9 +447,8 @@ def build_papers(bank: Bank, spec: Spec, *, versions: int = 2, seed: int | None 
 
 def key_json(papers: list[Paper]) -> str:
     """key.json text: the grading settings of the spec and {"A": [entries in printed order], "B": […]}."""
-    from .key import KEY_FORMAT
     spec = papers[0].spec
-    data = {"format": KEY_FORMAT, "pass_mark": points_json(spec.pass_mark), "partial": spec.partial,
+    data: KeyFile = {"format": KEY_FORMAT, "pass_mark": points_json(spec.pass_mark), "partial": spec.partial,
             "full_marks": points_json(papers[0].total), "versions": {p.version: p.key() for p in papers}}
     return json.dumps(data, ensure_ascii=False, indent=1)
 

@@ -98,10 +98,10 @@ def chunks(text: str, name: str) -> list[Chunk]:
                 out.append(cur)
         cur, closed = None, False
 
-    def start(no: int, after_block: bool):
-        nonlocal cur, pending
-        cur = Chunk([], no, pending, category, after_block)
-        pending = {}
+    def start(no: int, after_block: bool) -> Chunk:
+        nonlocal pending
+        new, pending = Chunk([], no, pending, category, after_block), {}
+        return new
 
     for no, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
@@ -126,9 +126,9 @@ def chunks(text: str, name: str) -> list[Chunk]:
             if cur is not None and (closed or stripped.startswith("::")):
                 was_closed = closed
                 close()
-                start(no, was_closed and not stripped.startswith("::"))
+                cur = start(no, was_closed and not stripped.startswith("::"))
         if cur is None:
-            start(no, False)
+            cur = start(no, False)
         seg = 0
         i = 0
         while i < len(line):
@@ -139,7 +139,7 @@ def chunks(text: str, name: str) -> list[Chunk]:
             if depth == 0 and closed and line.startswith("::", i):
                 cur.lines.append(line[seg:i])
                 close()
-                start(no, False)
+                cur = start(no, False)
                 seg = i
             elif c == "{":
                 if depth:
@@ -435,12 +435,12 @@ def _answers(q: Question, body: str, before: str, after: str, fmt: str) -> None:
     if any(w > 100 for w in weights):
         raise ValueError("得分比例超过 100%")
     q.stem = _with_blank(before, after, "（ ）")
-    full = [i for i, w in enumerate(weights) if w == 100]
+    full_credit = [i for i, w in enumerate(weights) if w == 100]
     positive = [i for i, w in enumerate(weights) if w > 0]
-    if full:
+    if full_credit:
         # One answer worth 100 % makes a single choice; other positive weights are partial credit.
-        q.type, q.answer = "single", full[0]
-        q.credit = {i: weights[i] for i in positive if i != full[0]} or None
+        q.type, q.answer = "single", full_credit[0]
+        q.credit = {i: weights[i] for i in positive if i != full_credit[0]} or None
         return
     total = sum((weights[i] for i in positive), Decimal(0))
     if len(positive) >= 2 and abs(total - 100) <= Decimal("0.1"):

@@ -11,16 +11,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, Setting, Worded
 from ..inputs.readers import read_table
 from .bank import LETTERS, parse_bool
-from .key import DEFAULT_PASS_MARK, Key, KeyItem, check_partial, check_pass_mark, load_key_file
+from .key import DEFAULT_PASS_MARK, Key, KeyItem, PartialRule, check_partial, check_pass_mark, load_key_file
 from .sheet import (RawAnswer, SheetPlan, candidate_key, cell, missing_message, plan_columns, row_answers,
                     row_version)
-from .stats import Analysis, analyse, group_size, r, summary  # noqa: F401  (group_size: public)
+from .stats import Analysis, ItemStat, analyse, group_size, r, summary  # noqa: F401  (group_size: public)
 
 # ---------------------------------------------------------------- reading and scoring one answer
 
@@ -143,7 +144,7 @@ def quantize(d: Decimal) -> Decimal:
     return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
+def score_item(item: KeyItem, response: Any, partial: PartialRule = "none") -> Decimal:
     """Points earned on one objective item for a raw response (blank → 0; unreadable → 0)."""
     got = read_answer(item, response)
     if got.value is None:
@@ -163,28 +164,28 @@ def score_item(item: KeyItem, response: Any, partial: str = "none") -> Decimal:
         best = max((pct for low, high, pct in item.numeric if low <= x <= high), default=Decimal(0))
         return item.points if best == 100 else quantize(item.points * best / 100)
     if item.type == "multiple":
-        right = set(item.answer)
+        keyed = set(item.answer)
         chosen = set(got.value)
-        if chosen == right:
+        if chosen == keyed:
             return item.points
-        if chosen - right or partial == "none":
+        if chosen - keyed or partial == "none":
             return Decimal(0)
         if partial == "half":
             return quantize(item.points / 2)
-        return quantize(item.points * len(chosen) / len(right))
+        return quantize(item.points * len(chosen) / len(keyed))
     if item.type == "truefalse":
         return item.points if got.value == item.answer else Decimal(0)
     if item.type == "blank":
         parts = got.value
         n = len(item.answer)
-        right = Decimal(0)
+        earned = Decimal(0)                 # blanks right, partial credit as a fraction of one
         for i, accepted in enumerate(item.answer):
-            got = _norm(parts[i]) if i < len(parts) else ""
-            if got and got in {_norm(a) for a in accepted}:
-                right += 1
-            elif got and item.credit and i < len(item.credit):
-                right += max((p for a, p in item.credit[i].items() if _norm(a) == got), default=Decimal(0)) / 100
-        return item.points if right == n else quantize(item.points * right / n)
+            text = _norm(parts[i]) if i < len(parts) else ""
+            if text and text in {_norm(a) for a in accepted}:
+                earned += 1
+            elif text and item.credit and i < len(item.credit):
+                earned += max((p for a, p in item.credit[i].items() if _norm(a) == text), default=Decimal(0)) / 100
+        return item.points if earned == n else quantize(item.points * earned / n)
     raise ValueError(f"{item.type} 不是客观题")
 
 
@@ -248,7 +249,7 @@ class Candidate:
 
     @property
     def ungraded(self) -> list[str]:
-        """Ids of items without a score (subjective not marked, or no column with --missing-as-blank)."""
+        """Ids of items without a score (subjective not marked, or no column with missing_as_blank)."""
         return [k for k, v in self.scores.items() if v is None]
 
     def result_text(self) -> str:
@@ -270,7 +271,7 @@ def _option_maps(key: dict[str, list[KeyItem]]) -> dict[str, dict[str, list[int]
             if it.type not in ("single", "multiple"):
                 continue
             pool = list(first[it.id].options)
-            mapping = []
+            mapping: list[int] = []
             for text in it.options:
                 j = next((j for j, t in enumerate(pool) if t == text and j not in mapping), len(mapping))
                 mapping.append(j)
@@ -278,8 +279,8 @@ def _option_maps(key: dict[str, list[KeyItem]]) -> dict[str, dict[str, list[int]
     return out
 
 
-def _grade_row(line: int, values: dict, file: str, plan: SheetPlan, key: Key, partial: str,
-               pass_mark: Decimal, option_maps) -> Candidate:
+def _grade_row(line: int, values: dict[str, Any], file: str, plan: SheetPlan, key: Key, partial: PartialRule,
+               pass_mark: Decimal, option_maps: dict[str, dict[str, list[int]]]) -> Candidate:
     versions = list(key.versions)
     name, staff, dept = cell(values, plan.name_col), cell(values, plan.staff_col), cell(values, plan.dept_col)
     cand = Candidate(line, name, staff, dept, cell(values, plan.version_col), {})
@@ -338,17 +339,17 @@ class GradeResult:
     responses_file: str
     candidates: list[Candidate]             # graded rows, sheet order (the statistics are over these)
     errors: list[DataError]
-    items: list                             # stats.ItemStat per question, first version's order
-    kr20: Any
+    items: list[ItemStat]                   # per question, first version's order
+    kr20: Fraction | None
     kr20_k: int
     pass_mark: Decimal
-    partial: str
+    partial: PartialRule
     order: list[KeyItem]                    # the first version's items: the report's question order
     unused_columns: list[str] = field(default_factory=list)
     rows: list[Candidate] = field(default_factory=list)       # every row in sheet order: graded, absent, rejected
     notices: list[str] = field(default_factory=list)          # settings used, overrides, missing columns
-    analysis: Analysis | None = None
-    missing_columns: str = ""                                 # questions graded as blank (--missing-as-blank)
+    analysis: Analysis = field(kw_only=True)
+    missing_columns: str = ""                                 # questions graded as blank (missing_as_blank)
 
     @property
     def absent(self) -> list[Candidate]:
@@ -400,27 +401,22 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
     """Score every response row; bad rows and unreadable answers are collected and reported, the rest graded.
 
     pass_mark and partial default to the values stored in key.json; given here, they override it."""
-    notices: list[str] = []
+    notices: list[str] = []                 # Worded where they name a setting (each face words it)
     key = load_key_file(key_path)
-    pm_given, pr_given = pass_mark is not None, partial is not None
-    if pass_mark is not None:
-        pm = check_pass_mark(pass_mark, "--pass-mark")
-        if key.settings_stored and pm != key.pass_mark:
-            notices.append(f"及格线按 --pass-mark {pm} 分，而不是 key.json 中组卷时定的 {key.pass_mark} 分。")
-        pass_mark = pm
-    else:
-        pass_mark = key.pass_mark
-    if partial is not None:
-        check_partial(partial, "--partial")
-        if key.settings_stored and partial != key.partial:
-            notices.append(f"多选题计分按 --partial {partial}，而不是 key.json 中组卷时定的 {key.partial}。")
-    else:
-        partial = key.partial
+    mark: Decimal = key.pass_mark if pass_mark is None else check_pass_mark(pass_mark, "pass_mark")
+    rule: PartialRule = key.partial if partial is None else check_partial(partial, "partial")
+    if key.settings_stored and pass_mark is not None and mark != key.pass_mark:
+        notices.append(Worded("及格线按 ", Setting("pass_mark", mark),
+                              f" 分，而不是 key.json 中组卷时定的 {key.pass_mark} 分。"))
+    if key.settings_stored and partial is not None and rule != key.partial:
+        notices.append(Worded("多选题计分按 ", Setting("partial", rule),
+                              f"，而不是 key.json 中组卷时定的 {key.partial}。"))
     if not key.settings_stored:
-        pm_text = f"按 --pass-mark {pass_mark} 分及格" if pm_given else f"按默认 {DEFAULT_PASS_MARK} 分及格"
-        pr_text = f"多选题按 --partial {partial} 计分" if pr_given else "多选题全部选对才得分"
-        notices.append(f"key.json 是旧格式，没有记录组卷时定的及格线和计分规则：{pm_text}、{pr_text}"
-                       "（可用 --pass-mark、--partial 指定）。")
+        pm_text = ("按 ", Setting("pass_mark", mark), " 分及格") if pass_mark is not None \
+            else (f"按默认 {DEFAULT_PASS_MARK} 分及格",)
+        pr_text = ("多选题按 ", Setting("partial", rule), " 计分") if partial is not None else ("多选题全部选对才得分",)
+        notices.append(Worded("key.json 是旧格式，没有记录组卷时定的及格线和计分规则：", *pm_text, "、", *pr_text,
+                              "（可用 ", Setting("pass_mark"), "、", Setting("partial"), " 指定）。"))
     versions = list(key.versions)
     file = str(responses_path)
     rows: list[Candidate] = []
@@ -433,8 +429,10 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
             missing_text = missing_message(plan.missing)
             if not missing_as_blank:
                 raise DataError(f"答卷表缺少题目列：{missing_text}", file=file, row=table.header_line,
-                                expected="每题一列（列名为题目 id 或题号）；确实没有作答记录时加 --missing-as-blank")
-            notices.append(f"答卷表没有这些题的列，按 --missing-as-blank 记为未评分（0 分）：{missing_text}。")
+                                expected=Worded("每题一列（列名为题目 id 或题号）；确实没有作答记录时加 ",
+                                                Setting("missing_as_blank", True)))
+            notices.append(Worded("答卷表没有这些题的列，按 ", Setting("missing_as_blank", True),
+                                  f" 记为未评分（0 分）：{missing_text}。"))
         for row in table:
             if row.blank:
                 continue
@@ -445,22 +443,21 @@ def grade(key_path: str | Path, responses_path: str | Path, *, pass_mark: Decima
                                       status="rejected", error=row.error))
                 continue
             try:
-                rows.append(_grade_row(row.line, values, file, plan, key, partial, pass_mark, option_maps))
+                rows.append(_grade_row(row.line, values, file, plan, key, rule, mark, option_maps))
             except DataError as e:
                 rows.append(Candidate(row.line, cell(values, plan.name_col), cell(values, plan.staff_col),
                                       cell(values, plan.dept_col), cell(values, plan.version_col), {},
                                       status="rejected", error=e))
     _mark_duplicates(rows, file)
-    errors = [c.error for c in rows if c.status == "rejected"]
+    errors = [c.error for c in rows if c.status == "rejected" and c.error is not None]   # rejected: error set
     candidates = [c for c in rows if c.status == "graded"]
     for c in candidates:
         c.rank = 1 + sum(1 for o in candidates if o.total > c.total)
     order = key.versions[versions[0]]
-    res = GradeResult(str(key_path), file, candidates, errors, [], None, 0, pass_mark, partial, order,
-                      plan.unknown, rows, notices, missing_columns=missing_text if missing_as_blank else "")
-    res.analysis = analyse(candidates, order)
-    res.items, res.kr20, res.kr20_k = res.analysis.items, res.analysis.kr20, res.analysis.kr20_k
-    return res
+    analysis = analyse(candidates, order)
+    return GradeResult(str(key_path), file, candidates, errors, analysis.items, analysis.kr20, analysis.kr20_k,
+                       mark, rule, order, plan.unknown, rows, notices,
+                       missing_columns=missing_text if missing_as_blank else "", analysis=analysis)
 
 
 TYPE_SHORT = {"single": "单选", "multiple": "多选", "truefalse": "判断", "blank": "填空", "matching": "匹配",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from ..errors import DataError
+from ..errors import DataError, Setting, Worded
 from ..inputs.readers import read_table
 from . import gift
 from .bank import (BLANK, DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, norm_text, parse_bool,
@@ -54,8 +55,8 @@ def import_questions(path: str | Path, *, fmt: str | None = None, tags: list[str
     elif kind in ("yaml", "yml", "json"):
         res = ImportResult(load_yaml_bank(p))
     else:
-        raise DataError(f"不认识的题库格式「{kind}」", file=str(p), field="--format",
-                        expected="gift、aiken、xlsx 或 yaml")
+        # Only a fmt given can be unknown (a guess is always known), so the setting is at fault, not the file.
+        raise DataError(f"不认识的题库格式「{kind}」", field="fmt", expected="gift、aiken、xlsx 或 yaml")
     level = parse_difficulty(difficulty) if difficulty else None
     for q in res.bank.questions:
         if tags:
@@ -74,7 +75,11 @@ def import_file(path: str | Path, *, fmt: str | None = None, tags: list[str] | N
     return res.bank
 
 
-def _guess_format(p: Path) -> str:
+#: A bank file's format, as guessed from the file (fmt may also say csv, sheet, yml or json).
+BankFormat = Literal["gift", "aiken", "xlsx", "yaml"]
+
+
+def _guess_format(p: Path) -> BankFormat:
     suffix = p.suffix.lower()
     if suffix in GIFT_SUFFIXES:
         return "gift"
@@ -89,7 +94,7 @@ def _guess_format(p: Path) -> str:
             return "gift"
         return "aiken"
     raise DataError(f"无法从后缀「{suffix}」判断题库格式", file=str(p),
-                    expected=".yaml、.gift、.txt（Aiken 或 GIFT）、.xlsx、.csv，或用 --format 指定")
+                    expected=Worded(".yaml、.gift、.txt（Aiken 或 GIFT）、.xlsx、.csv，或用 ", Setting("fmt"), " 指定"))
 
 
 def _read_text(p: Path) -> str:
@@ -166,7 +171,7 @@ def read_aiken(path: str | Path) -> ImportResult:
             fail(block, "这道题没有 ANSWER: 行就结束了", block.start, "answer", "选项之后写 ANSWER: 字母")
         if block.error is None and len(block.options) < 2:
             fail(block, f"这道题只有 {len(block.options)} 个选项", block.start, "options", "至少两行 A. … B. …")
-        if block.error is None:
+        if block.error is None and answer is not None:     # no answer: the error is already set above
             try:
                 questions.append(_aiken_question(block, answer, count, name))
             except DataError as e:

@@ -5,23 +5,67 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict, get_args
 
 from ..errors import DataError
-from .bank import LETTERS, TYPES
+from .bank import LETTERS, TYPES, QType
 from .stats import r
 
-PARTIAL_RULES = ("none", "half", "ratio")
+#: How a multiple-choice answer with some right options and none wrong scores.
+PartialRule = Literal["none", "half", "ratio"]
+PARTIAL_RULES: tuple[PartialRule, ...] = get_args(PartialRule)
 DEFAULT_PASS_MARK = Decimal(70)
-DEFAULT_PARTIAL = "none"
+DEFAULT_PARTIAL: PartialRule = "none"
 KEY_FORMAT = "docgen-exam-key/2"
+
+
+class ScoringEntry(TypedDict):
+    """A short-answer scoring point in key.json."""
+    point: str
+    points: int | float | None
+
+
+class NumericEntry(TypedDict):
+    """An accepted numerical range in key.json: low to high earns credit percent of the points."""
+    low: int | float
+    high: int | float
+    credit: int | float
+
+
+class KeyExtras(TypedDict, total=False):
+    """The fields of a key.json entry beyond the answer (only those a question has are written)."""
+    credit: dict[str, int | float] | list[dict[str, int | float]]   # single: {letter: %}; blank: per blank
+    numeric: list[NumericEntry]
+    left: list[str]                                                  # matching: the left column
+
+
+class KeyEntry(KeyExtras):
+    """One question of one version in key.json, as the build writes it (options and answer in printed terms)."""
+    id: str
+    number: int
+    section: int
+    type: QType
+    points: int | float
+    options: list[str]
+    answer: Any             # 'B', ['A','C'], true, [[accepted…]…], ['B','A',…] or the model text
+    tags: NotRequired[list[str]]
+    scoring: NotRequired[list[ScoringEntry]]
+
+
+class KeyFile(TypedDict):
+    """key.json: the grading settings chosen at build time and every version's entries in printed order."""
+    format: str
+    pass_mark: int | float
+    partial: PartialRule
+    full_marks: int | float
+    versions: dict[str, list[KeyEntry]]
 
 
 @dataclass
 class KeyItem:
     """One entry of key.json."""
     id: str
-    type: str
+    type: QType
     points: Decimal
     options: list[str]
     answer: Any
@@ -38,7 +82,7 @@ class Key:
     """key.json: every version's items plus the grading settings chosen at build time."""
     versions: dict[str, list[KeyItem]]
     pass_mark: Decimal = DEFAULT_PASS_MARK
-    partial: str = DEFAULT_PARTIAL
+    partial: PartialRule = DEFAULT_PARTIAL
     settings_stored: bool = True            # False: an old key.json without settings (defaults apply)
 
 
@@ -57,11 +101,12 @@ def check_pass_mark(value: Any, field_name: str, file: str | None = None) -> Dec
     return d
 
 
-def check_partial(value: Any, field_name: str, file: str | None = None) -> str:
+def check_partial(value: Any, field_name: str, file: str | None = None) -> PartialRule:
     """A multiple-choice partial-credit rule: none, half or ratio."""
-    if value not in PARTIAL_RULES:
-        raise DataError(f"未知的多选题计分规则「{value}」", file=file, field=field_name, expected="none、half 或 ratio")
-    return value
+    for rule in PARTIAL_RULES:
+        if value == rule:
+            return rule
+    raise DataError(f"未知的多选题计分规则「{value}」", file=file, field=field_name, expected="none、half 或 ratio")
 
 
 def load_key_file(path: str | Path) -> Key:

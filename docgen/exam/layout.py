@@ -80,7 +80,7 @@ def stem_inlines(item: Item) -> list[m.Inline]:
     head = m.Text(f"{item.number}. ")
     if q.type in ("single", "multiple", "truefalse"):
         parts = BRACKET.split(q.stem) if BRACKET.search(q.stem) else [q.stem, ""]
-        out = [head]
+        out: list[m.Inline] = [head]
         for i, part in enumerate(parts):
             if part:
                 out.extend(rich(part, q))
@@ -89,7 +89,7 @@ def stem_inlines(item: Item) -> list[m.Inline]:
         return out
     if q.type == "blank":
         parts = BLANK.split(q.stem)
-        out: list[m.Inline] = [head]
+        out = [head]
         for i, part in enumerate(parts):
             if part:
                 out.extend(rich(part, q))
@@ -185,7 +185,7 @@ def credit_notes(section: Section) -> list[m.Block]:
 
 def matching_key(section: Section) -> list[m.Block]:
     """The key of a 匹配题 section: the letter for each left item, and each item's share of the points."""
-    out = []
+    out: list[m.Block] = []
     for item in section.items:
         pairs = "　".join(f"（{i + 1}）{a}" for i, a in enumerate(item.answer()))
         n = len(item.question.left)
@@ -332,8 +332,8 @@ def key_document(paper: Paper, org_name: str = "", pass_mark=None) -> m.Document
                                  align="justify"))
         # Keep the heading with the first thing under it. Groups (lists) stay on one page; they are
         # never nested, because ReportLab pushes a keep-together inside another to a new page.
-        first = body[0] if body and isinstance(body[0], list) else body[:1]
-        groups = [[heading] + first] + [b if isinstance(b, list) else [b] for b in body[1:]]
+        first: list[m.Block] = (body[0] if isinstance(body[0], list) else [body[0]]) if body else []
+        groups: list[list[m.Block]] = [[heading, *first]] + [b if isinstance(b, list) else [b] for b in body[1:]]
         for g in groups:
             blocks.append(m.KeepTogether(g) if len(g) > 1 or isinstance(g[0], m.Table) else g[0])
     return m.Document(blocks, page=page, title=title + "参考答案及评分标准")
@@ -399,7 +399,8 @@ def sheet_document(paper: Paper, org_name: str = "") -> m.Document:
                 box = m.Frame([_p([m.Text(f"{it.number}."), score_text(it.points)], size=SMALL), m.Spacer(height)],
                               padding=6, border_width=0.75)
                 # Kept together (with the heading, for the first box): a box moves to the next page whole.
-                blocks.append(m.KeepTogether(([heading] if i == 0 else []) + [box, m.Spacer(6)]))
+                kept: list[m.Block] = [heading] if i == 0 else []
+                blocks.append(m.KeepTogether(kept + [box, m.Spacer(6)]))
     return m.Document(blocks, page=page, title=title + "答题卡")
 
 

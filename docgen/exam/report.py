@@ -7,8 +7,10 @@ import io
 import json
 import re
 from decimal import Decimal
+from functools import partial
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable, Sequence
 
 from .. import model as m
 from ..writers import atomic_write, output_dir
@@ -18,6 +20,9 @@ from .grade import TYPE_SHORT, Candidate, GradeResult, r
 
 BINS = [(lo, lo + 9) for lo in range(0, 90, 10)] + [(90, 100)]
 PARTIAL_TEXT = {"none": "多选题全部选对才得分", "half": "多选题少选得一半分", "ratio": "多选题少选按选对比例得分"}
+#: A cell of a score list, CSV file or report table (Decimal: a number Excel should see as one).
+Value = str | int | Decimal
+Row = list[Value]
 FLAG_KIND = {"miskey": "请核对答案", "easy": "过易", "hard": "过难", "distractor": "干扰项无效"}
 
 
@@ -94,7 +99,11 @@ def histogram_png(percents: list[Decimal], pass_mark: Decimal, path: Path, font_
     return path
 
 
-def _csv_text(rows: list[list]) -> str:
+def _save_text(tmp: str | Path, text: str) -> None:
+    Path(tmp).write_text(text, encoding="utf-8", newline="")
+
+
+def _csv_text(rows: Sequence[Sequence[Value]]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     # BOM so Excel opens the Chinese headers as UTF-8.
@@ -119,29 +128,33 @@ SCORE_HEAD = ["排名", "姓名", "工号", "部门", "试卷", "客观题得分
               "是否及格", "未评分题", "行号", "说明"]
 
 
-def _score_row(c: Candidate, ids: list[str]) -> list:
+def _score_row(c: Candidate, ids: list[str]) -> Row:
+    row: Row
     if c.status != "graded":
-        return (["", c.name, c.staff_id, c.department, c.version, "", "", "", fmt_points(c.full) if c.full else "",
-                 "", c.result_text(), "", c.line, _note(c)] + [""] * len(ids))
-    return ([c.rank, c.name, c.staff_id, c.department, c.version, fmt_points(c.objective),
-             fmt_points(c.subjective), fmt_points(c.total), fmt_points(c.full), str(c.percent),
-             c.result_text(), "、".join(c.ungraded), c.line, _note(c)]
-            + ["" if c.scores.get(i) is None else fmt_points(c.scores[i]) for i in ids])
+        row = ["", c.name, c.staff_id, c.department, c.version, "", "", "", fmt_points(c.full) if c.full else "",
+               "", c.result_text(), "", c.line, _note(c)]
+        return row + [""] * len(ids)
+    row = [c.rank, c.name, c.staff_id, c.department, c.version, fmt_points(c.objective),
+           fmt_points(c.subjective), fmt_points(c.total), fmt_points(c.full), str(c.percent),
+           c.result_text(), "、".join(c.ungraded), c.line, _note(c)]
+    row.extend("" if (x := c.scores.get(i)) is None else fmt_points(x) for i in ids)
+    return row
 
 
-def scores_rows(res: GradeResult, ranked: bool = True) -> list[list]:
+def scores_rows(res: GradeResult, ranked: bool = True) -> list[Row]:
     """The score list: every row of the sheet (by rank, or in the sheet's order), then each question's score."""
     ids = [it.id for it in res.order]
     rows = ranked_rows(res) if ranked else res.rows
-    return [SCORE_HEAD + ids] + [_score_row(c, ids) for c in rows]
+    head: Row = [*SCORE_HEAD, *ids]
+    return [head] + [_score_row(c, ids) for c in rows]
 
 
-def items_rows(res: GradeResult) -> list[list]:
+def items_rows(res: GradeResult) -> list[Row]:
     """items.csv: one row per question in the first version's order."""
     flags: dict[str, list[str]] = {}
     for f in res.analysis.flags:
         flags.setdefault(f.id, []).append(FLAG_KIND[f.kind])
-    rows = [["题号", "题目编号", "题型", "分值", "主题", "作答人数", "平均得分", "难度p", "高分组p", "低分组p",
+    rows: list[Row] = [["题号", "题目编号", "题型", "分值", "主题", "作答人数", "平均得分", "难度p", "高分组p", "低分组p",
              "区分度D", "点二列r", "空答率", "无法识别", "评价", "标记"]]
     for s in res.items:
         rows.append([s.number, s.id, TYPE_SHORT.get(s.type, s.type), fmt_points(s.points), "、".join(s.tags), s.n,
@@ -151,9 +164,9 @@ def items_rows(res: GradeResult) -> list[list]:
     return rows
 
 
-def options_rows(res: GradeResult) -> list[list]:
+def options_rows(res: GradeResult) -> list[Row]:
     """options.csv: for each choice and true/false question, how many chose each option (first version's letters)."""
-    rows = [["题号", "题目编号", "选项", "内容", "正确答案", "人数", "比例"]]
+    rows: list[Row] = [["题号", "题目编号", "选项", "内容", "正确答案", "人数", "比例"]]
     for s in res.items:
         if s.options is None:
             continue
@@ -166,9 +179,9 @@ def options_rows(res: GradeResult) -> list[list]:
     return rows
 
 
-def groups_rows(res: GradeResult) -> list[list]:
+def groups_rows(res: GradeResult) -> list[Row]:
     """groups.csv: scores by topic tag (share of points earned) and by department (mean, pass rate)."""
-    rows = [["类别", "名称", "题数或人数", "得分率或平均分", "及格人数", "及格率"]]
+    rows: list[Row] = [["类别", "名称", "题数或人数", "得分率或平均分", "及格人数", "及格率"]]
     for t in res.analysis.topics:
         rows.append(["主题", t.name, t.n, r(t.rate * 100, 1) if t.rate is not None else "", "", ""])
     for d in res.analysis.departments:
@@ -176,12 +189,13 @@ def groups_rows(res: GradeResult) -> list[list]:
     return rows
 
 
-def problems_rows(res: GradeResult) -> list[list]:
+def problems_rows(res: GradeResult) -> list[Row]:
     """problems.csv: rows not graded, unreadable answers, absent candidates and unmarked questions."""
-    rows = [["类别", "行号", "姓名", "工号", "试卷", "题号", "题目编号", "列", "所填内容", "原因"]]
+    rows: list[Row] = [["类别", "行号", "姓名", "工号", "试卷", "题号", "题目编号", "列", "所填内容", "原因"]]
     by_id = {it.id: it for it in res.order}
     for c in res.rows:
         if c.status == "rejected":
+            assert c.error is not None, "a rejected row carries its error"
             rows.append(["未评分的行", c.line, c.name, c.staff_id, c.version, "", "", c.error.field or "", "",
                          c.error.message + (f"（应为：{c.error.expected}）" if c.error.expected else "")])
         elif c.status == "absent":
@@ -197,7 +211,7 @@ def problems_rows(res: GradeResult) -> list[list]:
     return rows
 
 
-def _table(rows: list[list], widths: list[float], size: float = 9, header_rows: int = 1,
+def _table(rows: Sequence[Sequence[Value]], widths: list[float], size: float = 9, header_rows: int = 1,
            bold_cells: set[tuple[int, int]] | None = None) -> m.Table:
     cells = [[m.Cell([m.Text(str(v))] if str(v) else [],
                      bold=ri < header_rows or (ri, ci) in (bold_cells or set())) for ci, v in enumerate(row)]
@@ -258,7 +272,8 @@ def report_document(res: GradeResult, histogram: Path, title: str = "考试成�
     if a.flags:
         blocks.append(_para("下列试题按统计结果需要复核：区分度为负或接近零的多半是答案标错或题意不清（请核对答案）；"
                             "p > 0.9 过易，p < 0.2 过难；无人选择的干扰项不起作用。", size=9, keep=True))
-        rows = [["题号", "题目编号", "问题", "说明"]] + [[f.number, f.id, FLAG_KIND[f.kind], f.message] for f in a.flags]
+        rows: list[Row] = [["题号", "题目编号", "问题", "说明"]]
+        rows += [[f.number, f.id, FLAG_KIND[f.kind], f.message] for f in a.flags]
         blocks.append(_table(rows, [0.8, 1.4, 1.4, 6.4]))
     else:
         blocks.append(_para("没有需要复核的试题。"))
@@ -275,20 +290,23 @@ def report_document(res: GradeResult, histogram: Path, title: str = "考试成�
         "其余各题总分的相关系数（校正的题总相关）；空答率为未作答的比例。题号按第一个版本的顺序。", size=9, keep=True))
     rows = [[row[i] for i in (0, 1, 2, 3, 5, 7, 8, 9, 10, 11, 12, 14)] for row in items_rows(res)]
     blocks.append(_table(rows, [0.7, 1.3, 0.7, 0.7, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 1.7], size=8))
-    opt = [[s.number, s.id, "，".join(f"{o.letter} {o.count}{'*' if o.correct else ''}" for o in s.options),
+    opt: list[Row] = [[s.number, s.id, "，".join(f"{o.letter} {o.count}{'*' if o.correct else ''}" for o in s.options),
             s.blanks, s.unreadable] for s in res.items if s.options is not None]
     if opt:
         blocks.append(_para("选项分布（第一个版本的选项字母；带 * 的为正确答案，判断题为 对/错）：", size=9, keep=True))
-        blocks.append(_table([["题号", "题目编号", "各选项人数", "空白", "无法识别"]] + opt, [0.8, 1.4, 5.6, 0.9, 1.1]))
+        opt_head: Row = ["题号", "题目编号", "各选项人数", "空白", "无法识别"]
+        blocks.append(_table([opt_head, *opt], [0.8, 1.4, 5.6, 0.9, 1.1]))
     blocks.append(_heading("五、按主题和部门"))
     if a.topics:
-        rows = [["主题", "题数", "分值", "得分率"]] + [[t.name, t.n, fmt_points(t.full), f"{r(t.rate * 100, 1)}%"
+        rows = [["主题", "题数", "分值", "得分率"]]
+        rows += [[t.name, t.n, fmt_points(t.full), f"{r(t.rate * 100, 1)}%"
                                                       if t.rate is not None else "—"] for t in a.topics]
         blocks.append(_table(rows, [3, 1, 1, 1.5]))
     else:
         blocks.append(_para("key.json 中的题目没有主题标签。"))
     if a.departments:
-        rows = [["部门", "人数", "平均分", "及格人数", "及格率"]] + [
+        rows = [["部门", "人数", "平均分", "及格人数", "及格率"]]
+        rows += [
             [d.name, d.n, r(d.rate * 100, 1), d.passed, f"{r(Fraction(d.passed * 100, d.n), 1)}%"]
             for d in a.departments]
         blocks.append(m.Spacer(6))
@@ -301,7 +319,7 @@ def report_document(res: GradeResult, histogram: Path, title: str = "考试成�
     else:
         blocks.append(_para("没有。每一行、每个答案都按所填内容评了分。"))
     blocks.append(_heading("七、个人成绩"))
-    people = [["排名", "姓名", "工号", "部门", "试卷", "客观题", "主观题", "总分", "百分制", "结果"]]
+    people: list[Row] = [["排名", "姓名", "工号", "部门", "试卷", "客观题", "主观题", "总分", "百分制", "结果"]]
     for c in ranked_rows(res):
         if c.status != "graded":
             people.append(["", c.name, c.staff_id, c.department, c.version, "", "", "", "", c.result_text()])
@@ -327,7 +345,7 @@ def _xlsx(res: GradeResult, path: Path) -> None:
     from openpyxl.utils import get_column_letter
     wb = Workbook()
     ids = len(SCORE_HEAD)
-    sheets = [("答卷顺序", scores_rows(res, ranked=False), lambda i: 5 <= i <= 9 or i >= ids),
+    sheets: list[tuple[str, list[Row], Callable[[int], bool]]] = [("答卷顺序", scores_rows(res, ranked=False), lambda i: 5 <= i <= 9 or i >= ids),
               ("排名", scores_rows(res), lambda i: 5 <= i <= 9 or i >= ids),
               ("试题分析", items_rows(res), lambda i: 6 <= i <= 12),
               ("选项分布", options_rows(res), lambda i: i == 6),
@@ -377,7 +395,7 @@ def write_reports(res: GradeResult, out: Path, *, title: str = "考试成绩分�
                        ("options.csv", options_rows(res)), ("groups.csv", groups_rows(res)),
                        ("problems.csv", problems_rows(res))):
         text = _csv_text(rows)
-        atomic_write(out / name, lambda tmp, t=text: Path(tmp).write_text(t, encoding="utf-8", newline=""))
+        atomic_write(out / name, partial(_save_text, text=text))
         written.append(out / name)
     summary = json.dumps(res.summary(), ensure_ascii=False, indent=1)
     atomic_write(out / "summary.json", lambda tmp: Path(tmp).write_text(summary, encoding="utf-8"))

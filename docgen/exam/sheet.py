@@ -109,8 +109,9 @@ def _resolve(col: Column, items: list["KeyItem"]) -> tuple["KeyItem | None", str
         item = next((it for it in items if it.id == col.ref), None)
     else:
         item = next((it for it in items if it.number == col.ref), None)
-        if item is None:
-            return None, f"没有第 {col.ref} 题（共 {len(items)} 题）"
+    if item is None:
+        # An id column names an id of the key, which every version has; only a number can be past the end.
+        return None, f"没有第 {col.ref} 题（共 {len(items)} 题）" if col.kind == "number" else f"没有题目 {col.ref}"
     if col.part is not None:
         if item.type not in ("blank", "matching"):
             return None, f"{item.id} 不是填空题或匹配题，不能按第几空（项）分列"
@@ -168,11 +169,11 @@ def plan_columns(headers: list[str], key: dict[str, list["KeyItem"]], file: str,
     missing = []
     for v in versions:
         for item in key[v]:
-            c = cover[v].get(item.id)
-            if c is None:
+            got = cover[v].get(item.id)
+            if got is None:
                 missing.append(Missing(v, item))
-            elif c.whole is None:
-                missing += [Missing(v, item, p) for p in range(len(item.answer)) if p not in c.parts]
+            elif got.whole is None:
+                missing += [Missing(v, item, p) for p in range(len(item.answer)) if p not in got.parts]
     return SheetPlan(name_col, staff_col, dept_col, version_col, columns, cover, invalid, unknown, missing)
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .bank import LETTERS, OBJECTIVE
+from .bank import LETTERS, OBJECTIVE, QType
 
 if TYPE_CHECKING:
     from .grade import Candidate, GradeResult
@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 GROUP_SHARE = Fraction(27, 100)
 EASY, HARD = Fraction(9, 10), Fraction(1, 5)
 LOW_DISCRIMINATION = Fraction(1, 10)
+#: Why a question is flagged: a likely wrong key, too easy, too hard, a distractor nobody chose.
+FlagKind = Literal["miskey", "easy", "hard", "distractor"]
+
+
+@overload
+def r(x: Fraction | Decimal, places: int) -> str: ...
+@overload
+def r(x: None, places: int) -> None: ...
+@overload
+def r(x: Fraction | Decimal | None, places: int) -> str | None: ...
 
 
 def r(x: Fraction | Decimal | None, places: int) -> str | None:
@@ -90,7 +100,7 @@ class ItemStat:
     """Item analysis for one question."""
     id: str
     number: int
-    type: str
+    type: QType
     points: Decimal
     n: int
     mean: Fraction | None
@@ -123,18 +133,26 @@ class Flag:
     """Something a supervisor should look at on one question."""
     number: int
     id: str
-    kind: str                               # miskey | easy | hard | distractor
+    kind: FlagKind
     message: str
 
 
 @dataclass
-class GroupStat:
-    """Scores of one topic tag or one department."""
+class TopicStat:
+    """Scores on the questions of one topic tag."""
     name: str
-    n: int                                  # candidates (department) or questions (tag)
-    rate: Fraction | None                   # share of the points available that was earned
-    passed: int | None = None
-    full: Decimal | None = None
+    n: int                                  # questions with the tag
+    rate: Fraction | None                   # share of the points available that was earned (None: no scores)
+    full: Decimal                           # the questions' points together
+
+
+@dataclass
+class DepartmentStat:
+    """Scores of the candidates of one department."""
+    name: str
+    n: int                                  # candidates
+    rate: Fraction                          # mean share of full marks
+    passed: int
 
 
 @dataclass
@@ -148,13 +166,12 @@ class Analysis:
     sem: Decimal | None                     # in points of the α items' total
     alpha_full: Decimal
     flags: list[Flag]
-    topics: list[GroupStat]
-    departments: list[GroupStat]
+    topics: list[TopicStat]
+    departments: list[DepartmentStat]
 
 
 def _share(group: list["Candidate"], item: "KeyItem") -> Fraction | None:
-    scores = [c.scores.get(item.id) for c in group]
-    scores = [s for s in scores if s is not None]
+    scores = [s for c in group if (s := c.scores.get(item.id)) is not None]
     if not scores:
         return None
     return Fraction(sum(scores, Decimal(0))) / len(scores) / Fraction(item.points)
@@ -208,8 +225,9 @@ def analyse(cands: list["Candidate"], order: list["KeyItem"]) -> Analysis:
     upper, lower = ranked[:g], ranked[n - g:] if g else []
     items = []
     for item in order:
-        graded = [c for c in cands if c.scores.get(item.id) is not None]
-        scores = [Fraction(c.scores[item.id]) for c in graded]
+        marked = [(c, x) for c in cands if (x := c.scores.get(item.id)) is not None]
+        graded = [c for c, _ in marked]
+        scores = [Fraction(x) for _, x in marked]
         mean = sum(scores, Fraction(0)) / len(scores) if scores else None
         p = mean / Fraction(item.points) if mean is not None else None
         pu, pl = (_share(upper, item), _share(lower, item)) if g else (None, None)
@@ -236,7 +254,7 @@ def _kr20(cands: list["Candidate"], order: list["KeyItem"]) -> tuple[Fraction | 
     k, n = len(objective), len(cands)
     if k < 2 or n < 2:
         return None, k
-    right = [[1 if c.scores[it.id] == it.points else 0 for it in objective] for c in cands]
+    right = [[1 if c.scores.get(it.id) == it.points else 0 for it in objective] for c in cands]
     var = variance([Fraction(sum(row)) for row in right])
     if not var:
         return None, k
@@ -245,17 +263,22 @@ def _kr20(cands: list["Candidate"], order: list["KeyItem"]) -> tuple[Fraction | 
     return Fraction(k, k - 1) * (1 - pq / var), k
 
 
-def _alpha(cands: list["Candidate"], order: list["KeyItem"]):
-    used = [it for it in order if cands and all(c.scores.get(it.id) is not None for c in cands)]
+def _alpha(cands: list["Candidate"], order: list["KeyItem"]
+           ) -> tuple[Fraction | None, int, Decimal | None, Decimal]:
+    # Only items every candidate has a score for: table[c][j] is candidate c's score on used[j].
+    table = [[c.scores.get(it.id) for it in order] for c in cands]
+    cols = [j for j in range(len(order)) if cands and all(row[j] is not None for row in table)]
+    used = [order[j] for j in cols]
+    scores = [[Fraction(x) for j in cols if (x := row[j]) is not None] for row in table]
     k, n = len(used), len(cands)
     full = sum((it.points for it in used), Decimal(0))
     if k < 2 or n < 2:
         return None, k, None, full
-    totals = [sum((Fraction(c.scores[it.id]) for it in used), Fraction(0)) for c in cands]
+    totals = [sum(row, Fraction(0)) for row in scores]
     var_t = variance(totals)
     if not var_t:
         return None, k, None, full
-    parts = sum((variance([Fraction(c.scores[it.id]) for c in cands]) for it in used), Fraction(0))
+    parts = sum((variance([row[j] for row in scores]) for j in range(k)), Fraction(0))
     alpha = Fraction(k, k - 1) * (1 - parts / var_t)
     with localcontext() as ctx:
         ctx.prec = 40
@@ -263,7 +286,7 @@ def _alpha(cands: list["Candidate"], order: list["KeyItem"]):
     return alpha, k, sem, full
 
 
-def _topics(cands: list["Candidate"], order: list["KeyItem"]) -> list[GroupStat]:
+def _topics(cands: list["Candidate"], order: list["KeyItem"]) -> list[TopicStat]:
     tags: dict[str, list["KeyItem"]] = {}
     for it in order:
         for t in it.tags:
@@ -273,20 +296,21 @@ def _topics(cands: list["Candidate"], order: list["KeyItem"]) -> list[GroupStat]
         earned = possible = Fraction(0)
         for c in cands:
             for it in its:
-                if c.scores.get(it.id) is not None:
-                    earned += Fraction(c.scores[it.id])
+                x = c.scores.get(it.id)
+                if x is not None:
+                    earned += Fraction(x)
                     possible += Fraction(it.points)
-        out.append(GroupStat(t, len(its), earned / possible if possible else None,
-                             full=sum((it.points for it in its), Decimal(0))))
+        out.append(TopicStat(t, len(its), earned / possible if possible else None,
+                             sum((it.points for it in its), Decimal(0))))
     return out
 
 
-def _departments(cands: list["Candidate"]) -> list[GroupStat]:
+def _departments(cands: list["Candidate"]) -> list[DepartmentStat]:
     groups: dict[str, list["Candidate"]] = {}
     for c in cands:
         groups.setdefault(c.department or "（未填部门）", []).append(c)
-    return [GroupStat(d, len(cs), sum((Fraction(c.total) / Fraction(c.full) for c in cs), Fraction(0)) / len(cs),
-                      passed=sum(1 for c in cs if c.passed)) for d, cs in groups.items()]
+    return [DepartmentStat(d, len(cs), sum((Fraction(c.total) / Fraction(c.full) for c in cs), Fraction(0)) / len(cs),
+                           sum(1 for c in cs if c.passed)) for d, cs in groups.items()]
 
 
 def summary(res: "GradeResult") -> dict:

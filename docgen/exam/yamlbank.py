@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from ..errors import DataError
-from .bank import (DEFAULT_POINTS, LETTERS, Bank, BankError, Question, check_question, norm_text, num_out,
+from .bank import (DEFAULT_POINTS, LETTERS, Bank, BankError, QType, Question, check_question, norm_text, num_out,
                    numeric_answer, parse_bool, parse_credit, parse_difficulty, parse_letters, parse_matching,
                    parse_numeric, parse_points, parse_scoring, parse_type, split_alternatives)
 
@@ -23,7 +23,7 @@ def _key_lines(node: yaml.Node) -> dict[str, int]:
 
 
 def question_from_mapping(item: Any, *, file: str, line: int | None, key_lines: dict[str, int] | None = None,
-                          defaults: dict[str, Decimal] | None = None, index: int = 0) -> Question:
+                          defaults: dict[QType, Decimal] | None = None, index: int = 0) -> Question:
     """Build and check one question from a YAML/JSON mapping; DataError names the file, line and field."""
     key_lines = key_lines or {}
     defaults = defaults or DEFAULT_POINTS
@@ -161,9 +161,10 @@ def load_yaml_bank(path: Path) -> Bank:
         mark = getattr(e, "problem_mark", None)
         raise DataError(f"YAML 语法错误：{getattr(e, 'problem', None) or e}", file=name,
                         row=mark.line + 1 if mark else None) from None
-    if isinstance(data, list):
+    # node is None only for an empty document, whose data (None) is neither a list nor a mapping.
+    if node is not None and isinstance(data, list):
         items, items_node, title, defaults_raw = data, node, "", None
-    elif isinstance(data, dict) and isinstance(data.get("questions"), list):
+    elif node is not None and isinstance(data, dict) and isinstance(data.get("questions"), list):
         items = data["questions"]
         items_node = next(v for k, v in node.value if k.value == "questions")
         title = norm_text(data.get("title"))
@@ -181,7 +182,8 @@ def load_yaml_bank(path: Path) -> Bank:
                 defaults[parse_type(k)] = parse_points(v)
             except ValueError as e:
                 raise DataError(str(e), file=name, field=f"points.{k}") from None
-    questions, problems = [], []
+    questions: list[Question] = []
+    problems: list[DataError] = []
     for i, (item, item_node) in enumerate(zip(items, items_node.value)):
         try:
             questions.append(question_from_mapping(item, file=name, line=item_node.start_mark.line + 1,

@@ -182,7 +182,7 @@ class _Linter:
         if not sample:
             if self.fields:
                 self.add(self.yml, yaml_line(self.root, "sample") or 1, "没有示例数据 sample",
-                         "加上 sample:，每个必填字段给一个示例值（docgen render ID --sample 和测试都用它）", "sample")
+                         "加上 sample:，每个必填字段给一个示例值（生成示例文书和测试都用它）", "sample")
             return {f.name: example_value(f) for f in self.fields}
         if not isinstance(sample, dict):
             self.add(self.yml, yaml_line(self.root, "sample"), "sample 应为「字段: 值」的映射", "", "sample")

@@ -5,7 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..errors import DataError, TemplateError
+from ..errors import DataError, Setting, TemplateError, Worded
 from .folders import Library, user_dir
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -223,7 +223,8 @@ def new_template(tid: str, *, dest: Path | None = None, from_id: str | None = No
         raise DataError("文件夹已存在", file=str(folder), expected="换一个 id，或先删掉/改名这个文件夹")
     if from_id:
         if word or docx:
-            raise DataError("--from 不能和 --word/--docx 一起用", field="--from")
+            raise DataError(Worded(Setting("from_id"), " 不能和 ", Setting("word"), "/", Setting("docx"), " 一起用"),
+                            field="from_id")
         src = Library(templates).get(from_id)
         shutil.copytree(src.folder, folder)
         _retitle(folder / "template.yaml", tid, title, category)

@@ -117,12 +117,12 @@ def write_outputs(doc: m.Document, base: Path, formats: Iterable[str], profile: 
 
 
 def formats_for(out: Path | None, fmt: str | None) -> tuple[str, ...]:
-    """Which formats to write, from --format or the --out suffix (default both)."""
+    """Which formats to write, from fmt or the out suffix (default both)."""
     if fmt:
         if fmt == "both":
             return FORMATS
         if fmt not in FORMATS:
-            raise DataError(f"未知格式「{fmt}」", field="--format", expected="pdf、docx 或 both")
+            raise DataError(f"未知格式「{fmt}」", field="fmt", expected="pdf、docx 或 both")
         return (fmt,)
     if out is not None and out.suffix.lower()[1:] in WRITERS:
         return (out.suffix.lower()[1:],)
