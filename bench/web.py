@@ -7,7 +7,8 @@
 Starts `docgen serve`'s app with uvicorn on 127.0.0.1 (a free port, loopback only) in this process
 and talks HTTP to it like a browser does:
   * preview latency — POST /t/water-outage-notice/preview (the form the clerk types in: the PDF is
-    rendered and written to the workspace) and GET of the PDF the iframe shows; p50 / p95 / max;
+    rendered in memory) and GET of the PDF the iframe shows; p50 / p95 / max; then the same with the
+    first page's PNG the page shows beside it (pdftoppm through a pipe), when pdftoppm is installed;
   * concurrent renders — 10 threads each POSTing /api/render/water-outage-notice?format=pdf in a
     bounded loop; total renders / wall time.
 Wall-clock figures depend on what else the machine is doing: the load average is printed beside them.

@@ -150,3 +150,19 @@ def data_errors(template_id: str, data: dict, templates: list[Path] | None = Non
             found.append(e)
     return [error_field(template_id, e, templates) for e in found]
 
+
+
+def page_png(pdf: bytes, *, page: int = 1, dpi: int = 80) -> bytes:
+    """One page of a PDF held in memory as PNG bytes (poppler's pdftoppm through a pipe; nothing on disk)."""
+    exe = shutil.which("pdftoppm")
+    if not exe:
+        raise DataError("生成 PNG 预览需要 pdftoppm", expected="安装 poppler-utils（apt-get install poppler-utils）")
+    try:
+        r = subprocess.run([exe, "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile", "-"],
+                           input=pdf, capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise DataError("生成 PNG 预览超时（60 秒）", expected="一份能在一分钟内转换的 PDF") from None
+    if r.returncode != 0 or not r.stdout.startswith(b"\x89PNG"):
+        raise DataError(f"pdftoppm 没能转换这份 PDF：{r.stderr.decode('utf-8', 'replace').strip()[:200]}",
+                        expected="一份完整的 PDF")
+    return r.stdout

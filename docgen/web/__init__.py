@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -15,6 +15,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from .jobs import Jobs
+from .previews import Previews
 from .security import MB, Guard, LOOPBACK, is_loopback
 from .workspace import Workspace
 
@@ -28,6 +29,7 @@ class Desk:
     jobs: Jobs
     max_upload: int
     token: str | None
+    previews: Previews = field(default_factory=Previews)
 
 
 def _hosts(host: str, extra: list[str]) -> set[str]:

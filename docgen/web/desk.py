@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from .. import api
 from ..errors import DataError, DocgenError
@@ -20,14 +20,24 @@ MEDIA = {"pdf": "application/pdf",
 _BAD = '<>:"/\\|?*'
 
 
+def _disposition(shown: str, fallback: str, inline: bool) -> dict[str, str]:
+    shown = "".join("_" if c in _BAD or ord(c) < 32 else c for c in shown).strip(". ") or fallback
+    ascii_name = shown if shown.isascii() and not any(c in shown for c in ';,"') else fallback
+    kind = "inline" if inline else "attachment"
+    return {"Content-Disposition": f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(shown, safe='')}",
+            "Cache-Control": "no-store"}
+
+
 def download(path: Path, shown: str, *, inline: bool = False) -> FileResponse:
     """A file response whose name Windows accepts: ASCII fallback plus the Chinese name (RFC 5987)."""
-    shown = "".join("_" if c in _BAD or ord(c) < 32 else c for c in shown).strip(". ") or path.name
-    ascii_name = shown if shown.isascii() and not any(c in shown for c in ';,"') else path.name
-    kind = "inline" if inline else "attachment"
-    disp = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(shown, safe='')}"
     media = MEDIA.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media, headers={"Content-Disposition": disp, "Cache-Control": "no-store"})
+    return FileResponse(path, media_type=media, headers=_disposition(shown, path.name, inline))
+
+
+def download_bytes(data: bytes, fmt: str, shown: str, fallback: str, *, inline: bool = False) -> Response:
+    """A document held in memory as a download, named as download() names files (fallback: an ASCII name)."""
+    return Response(data, media_type=MEDIA.get(fmt, "application/octet-stream"),
+                    headers=_disposition(shown, fallback, inline))
 
 
 def check_images(info: dict, data: dict, ws: Workspace) -> None:
@@ -41,25 +51,36 @@ def check_images(info: dict, data: dict, ws: Workspace) -> None:
         except (OSError, ValueError):
             return False
 
+    def check(v, title: str) -> None:
+        if v not in (None, "") and not inside(v):
+            raise DataError("图片要通过网页上传，不能写服务器上的路径", field=title,
+                            expected="在表单里选择 PNG 或 JPG 图片上传")
+
+    def names(f: dict) -> list:
+        return [f["name"], f["label"], *f["aliases"]]
+
     for f in info["fields"]:
-        keys = [f["name"], f["label"], *f["aliases"]]
-        for k in keys:
+        for k in names(f):
             v = data.get(k)
-            if f["type"] == "image" and v not in (None, "") and not inside(v):
-                raise DataError("图片要通过网页上传，不能写服务器上的路径", field=f["title"],
-                                expected="在表单里选择 PNG 或 JPG 图片上传")
+            if f["type"] == "image":
+                check(v, f["title"])
+            elif f["type"] == "list" and isinstance(v, list):
+                for item in v:          # a list of pictures, or records with a picture column
+                    if f.get("items") == "image":
+                        check(item, f["title"])
+                    for s in f["fields"]:
+                        if s["type"] == "image" and isinstance(item, dict):
+                            for sk in names(s):
+                                check(item.get(sk), f"{f['title']} {s['title']}")
 
 
-def render(ws: Workspace, template_id: str, data: dict, fmt: str, kind: str = "renders") -> Path:
-    """Render one document into a fresh folder under renders/ (or previews/, pruned after an hour);
+def render(ws: Workspace, template_id: str, data: dict, fmt: str) -> Path:
+    """Render one document into a fresh folder under renders/ (a download, kept for history);
     returns the file (DataError on bad data)."""
     if fmt not in ("pdf", "docx"):
         raise DataError(f"未知格式「{fmt}」", field="format", expected="pdf 或 docx")
-    info = api.template_info(template_id)
-    check_images(info, data, ws)
-    if kind == "previews":
-        ws.prune("previews")
-    rid, folder = ws.new_dir(kind)
+    check_images(api.template_info(template_id), data, ws)
+    rid, folder = ws.new_dir("renders")
     try:
         written = api.render_one(template_id, data=data, out=folder / f"{template_id}.{fmt}", fmt=fmt,
                                  profile_path=ws.profile)
@@ -67,6 +88,12 @@ def render(ws: Workspace, template_id: str, data: dict, fmt: str, kind: str = "r
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return written[0]
+
+
+def render_bytes(ws: Workspace, template_id: str, data: dict, fmt: str) -> bytes:
+    """Render one document in memory (the live preview, the API): nothing is written to the workspace."""
+    check_images(api.template_info(template_id), data, ws)
+    return api.render_bytes(template_id, data, fmt, profile_path=ws.profile)    # type: ignore[arg-type]
 
 
 def errors_of(template_id: str, e: DocgenError, data: dict | None = None) -> list[dict]:

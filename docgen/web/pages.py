@@ -100,18 +100,49 @@ async def _posted(request: Request, tid: str):
 
 
 async def preview(request: Request):
-    """POST /t/{id}/preview — the PDF in an iframe, or each error beside its field (the CLI's words)."""
+    """POST /t/{id}/preview — the PDF (rendered in memory) in an iframe with its first page as a picture,
+    or each error beside its field (the CLI's words)."""
     tid = request.path_params["id"]
     try:
         d, info, _, data = await _posted(request, tid)
-        path = await run_in_threadpool(desk.render, d.ws, tid, data, "pdf", "previews")
+        pdf = await run_in_threadpool(desk.render_bytes, d.ws, tid, data, "pdf")
     except HTTPException as e:
         return page(request, "preview.html", status_code=e.status_code, t={"fields": []},
                     errors=[{"field": None, "message": e.detail}], src=None)
     except DocgenError as e:
         return page(request, "preview.html", status_code=422, t=info, errors=desk.errors_of(tid, e, data), src=None)
-    rid = path.parent.name
-    return page(request, "preview.html", t=info, errors=[], src=f"/p/{rid}/{path.name}")
+    pid = d.previews.put(pdf, f"{tid}.pdf")
+    png = f"/p/{pid}/page-1.png" if shutil.which("pdftoppm") else None
+    return page(request, "preview.html", t=info, errors=[], src=f"/p/{pid}/{tid}.pdf", png=png)
+
+
+async def preview_file(request: Request):
+    """GET /p/{id}/{name} — a preview's PDF (the iframe) or its first page as PNG, from memory."""
+    d = _desk(request)
+    pid, name = request.path_params["pid"], request.path_params["name"]
+    p = d.previews.get(pid)
+    if p is None:
+        raise HTTPException(404, "预览已过期，请再改一下表单重新生成")
+    if name == p.name:
+        return desk.download_bytes(p.pdf, "pdf", p.name, p.name, inline=True)
+    if name != "page-1.png":
+        raise HTTPException(404, "文件不存在")
+    png = p.png
+    if png is None:
+        try:
+            png = await run_in_threadpool(api.page_png, p.pdf)
+        except DocgenError as e:
+            # an <img> must never break: say in the picture why there is none
+            return Response(_svg(e.describe()), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        d.previews.set_png(pid, png)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _svg(message: str) -> str:
+    from html import escape
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="420" height="60"><rect width="100%" height="100%" '
+            'fill="#fff3f3" stroke="#e8b4b4"/><text x="10" y="35" font-size="13" fill="#900">'
+            f'{escape(message[:60])}</text></svg>')
 
 
 async def download(request: Request):
@@ -133,10 +164,9 @@ async def download(request: Request):
 
 
 async def rendered(request: Request):
-    """GET /r/{rid}/{name} (downloads, history links) and /p/{rid}/{name} (the preview iframe)."""
+    """GET /r/{rid}/{name} — a downloaded document again (the history's links)."""
     ws = _desk(request).ws
-    kind = "previews" if request.url.path.startswith("/p/") else "renders"
-    folder = ws.find(kind, request.path_params["rid"])
+    folder = ws.find("renders", request.path_params["rid"])
     name = request.path_params["name"]
     if folder is None:
         raise HTTPException(404, "文件不存在（可能已被清理）")
@@ -153,5 +183,5 @@ ROUTES = [
     Route("/t/{id}/preview", preview, methods=["POST"]),
     Route("/t/{id}/download", download, methods=["POST"]),
     Route("/r/{rid}/{name}", rendered),
-    Route("/p/{rid}/{name}", rendered),
+    Route("/p/{pid}/{name}", preview_file),
 ]

@@ -37,7 +37,8 @@ async def template(request: Request):
 
 
 async def render(request: Request):
-    """POST /api/render/{id}?format=pdf|docx — JSON data in, the document out; 422 with per-field errors."""
+    """POST /api/render/{id}?format=pdf|docx — JSON data in, the document out (rendered in memory); 422 with
+    per-field errors."""
     tid = request.path_params["id"]
     fmt = request.query_params.get("format", "pdf")
     st = _state(request)
@@ -52,11 +53,11 @@ async def render(request: Request):
     if not isinstance(data, dict):
         return _err(422, "请求体应为「字段: 值」的 JSON 对象")
     try:
-        path = await run_in_threadpool(desk.render, st.ws, tid, data, fmt)
+        content = await run_in_threadpool(desk.render_bytes, st.ws, tid, data, fmt)
     except DocgenError as e:
         return JSONResponse({"errors": desk.errors_of(tid, e, data)}, status_code=422)
     st.ws.remember({"kind": "api", "template": tid, "what": info["title"], "link": None})
-    return desk.download(path, f"{info['title']}.{fmt}")
+    return desk.download_bytes(content, fmt, f"{info['title']}.{fmt}", f"{tid}.{fmt}")
 
 
 async def batch(request: Request):
