@@ -29,7 +29,10 @@ from tests.test_web import ledger_csv  # noqa: E402
 
 # Screenshots go to a temporary folder; DOCGEN_WEB_SHOTS=docs/web refreshes the ones in the docs.
 SHOTS = Path(os.environ.get("DOCGEN_WEB_SHOTS") or tempfile.gettempdir() + "/docgen-web-shots")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+# zh-CN as a Chinese office's browser runs: date inputs show 2026/12/08, not mm/dd/yyyy. On Linux chromium
+# takes its UI locale from LANGUAGE (with Debian's chromium-l10n installed; --lang alone is not enough there)
+ZH = Path("/usr/lib/chromium/locales/zh-CN.pak").is_file()
+FLAGS = ["--headless", "--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
 
 
@@ -56,7 +59,8 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True,
+                              env={**os.environ, "LANGUAGE": "zh_CN:zh"})
         yield b
         b.close()
 
@@ -70,7 +74,10 @@ def page(browser):
 
 
 def shot(page, name: str) -> None:
+    if os.environ.get("DOCGEN_WEB_SHOTS") and not ZH:
+        pytest.fail("the docs' screenshots need chromium's zh-CN locale pack (apt-get install chromium-l10n)")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.activeElement && document.activeElement.blur()")    # no caret or focus ring
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
@@ -88,10 +95,12 @@ def test_clerk_fills_water_outage_notice(server, page, tmp_path):
     page.fill("input[name=end]", "2026-12-08T07:00")     # before the typed start: the error shows by the field
     page.fill("input[name=area]", "11栋全部住户")
     page.fill("input[name=reason]", "二次供水泵房检修")
+    page.fill("input[name=issue_date]", "2026-12-02")
     page.wait_for_selector("#err-end:has-text('应晚于')")
     page.fill("input[name=end]", "2026-12-08T16:30")
     page.wait_for_selector("#preview iframe#pdf", timeout=20000)
-    page.wait_for_timeout(800)
+    page.wait_for_function("(() => { var i = document.querySelector('#page1');"
+                           " return i && i.complete && i.naturalWidth > 600; })()", timeout=20000)
     shot(page, "form-preview")
     with page.expect_download() as dl:
         page.click("text=下载 PDF")
