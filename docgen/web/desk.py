@@ -1,17 +1,24 @@
 """What the pages and the HTTP API share: rendering one document, downloads, batch options, errors."""
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import shutil
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
 from .. import api
 from ..errors import DataError, DocgenError
+from .security import MB, save_upload
 from .workspace import Workspace
 
 MEDIA = {"pdf": "application/pdf",
@@ -38,6 +45,81 @@ def download_bytes(data: bytes, fmt: str, shown: str, fallback: str, *, inline: 
     """A document held in memory as a download, named as download() names files (fallback: an ASCII name)."""
     return Response(data, media_type=MEDIA.get(fmt, "application/octet-stream"),
                     headers=_disposition(shown, fallback, inline))
+
+
+class Checks:
+    """The pre-run reads of uploaded tables (api.ledger_check, api.table_check): a big file in a process of
+    its own, because reading a 200k-row ledger holds the interpreter lock for long stretches, which would
+    stall every other request of the desk; a small one in a worker thread (no process start-up to wait for)."""
+
+    BIG = 2 * MB
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    async def run(self, fn, path: Path, *args):
+        """fn(path, *args), in a thread or (for a file over BIG bytes) in the check process."""
+        if path.stat().st_size <= self.BIG:
+            return await run_in_threadpool(fn, path, *args)
+        with self._lock:
+            if self._pool is None:     # spawned, not forked: the server process has threads
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            pool = self._pool
+        try:
+            return await asyncio.wrap_future(pool.submit(fn, path, *args))
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None
+            raise HTTPException(500, "检查文件的进程意外退出（内存不够？），请把文件拆小后再试") from None
+
+    def shutdown(self) -> None:
+        """Stop the check process (the server is stopping)."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+
+MAX_COLUMNS = 1000      # a ledger or table has tens of columns; a cell at column XFD makes every row 16384 wide
+UNPACK_FACTOR = 8       # an honest .xlsx unpacks to a few times its size; a zip bomb to thousands of times
+
+
+def check_table(path: Path, shown: str, max_rows: int, max_upload: int) -> None:
+    """Refuse a table the desk should not read (HTTPException 413/422 saying the limit and what to do):
+    an .xlsx that unpacks to more than UNPACK_FACTOR × the upload cap, more than max_rows rows, or more
+    than MAX_COLUMNS columns. Measured before the table is read, in bounded memory."""
+    unpack_cap = UNPACK_FACTOR * max_upload
+    try:
+        size = api.table_size(path, max_unpacked=unpack_cap)
+    except DocgenError as e:
+        raise HTTPException(422, f"文件「{shown}」：{e.message}" + (f"（应为：{e.expected}）" if e.expected else "")) from None
+    cli = "或用命令行 docgen dunning / docgen batch 处理（没有这些上限）"
+    if size["rows"] is None:
+        raise HTTPException(413, f"文件「{shown}」解压后有 {size['unpacked'] // MB} MB，超过网页版的上限 "
+                                 f"{unpack_cap // MB} MB（上传上限的 {UNPACK_FACTOR} 倍），不像一份正常的表格"
+                                 f"（可能是压缩炸弹），没有读取。若确是台账：请在 Excel 里另存为 CSV 再上传，{cli}")
+    if size["columns"] and size["columns"] > MAX_COLUMNS:
+        raise HTTPException(422, f"文件「{shown}」用到第 {size['columns']} 列，超过网页版的上限 {MAX_COLUMNS} 列，"
+                                 f"没有读取：请删去多余的列（或整张表另存为 CSV）后再上传")
+    if size["rows"] > max_rows:
+        what = "行" if path.suffix.lower() != ".xlsx" else "行（工作表里最后一行的行号）"
+        raise HTTPException(422, f"文件「{shown}」有 {size['rows']} {what}，超过网页版的上限 {max_rows} 行，"
+                                 f"没有读取：请按楼栋拆成几个文件分批上传，或在工作目录的 docgen.toml 里调高 "
+                                 f"[web] max_rows，{cli}")
+
+
+async def checked_upload(upload, kind: str, d) -> tuple[Path, str]:
+    """save_upload, then check_table on a table, bank or answers file (in a worker thread: the check
+    reads the whole file, and other requests must go on meanwhile); a refused file is deleted."""
+    path, shown = await save_upload(upload, kind, d.ws.upload_path, d.max_upload)
+    if kind in ("table", "bank", "answers") and path.suffix.lower() in (".csv", ".xlsx", ".txt"):
+        try:
+            await run_in_threadpool(check_table, path, shown, d.max_rows, d.max_upload)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return path, shown
 
 
 def check_images(info: dict, data: dict, ws: Workspace) -> None:

@@ -46,18 +46,22 @@ async def batch_check(request: Request):
     kind = "batch" if form.get("kind") == "batch" else "dunning"
     template = str(form.get("template") or "")
     try:
-        path, shown = await save_upload(form.get("ledger"), "table", d.ws.upload_path, d.max_upload)
+        path, shown = await desk.checked_upload(form.get("ledger"), "table", d)
         if kind == "batch":
-            check = await run_in_threadpool(api.table_check, template, path)
+            check = await d.checks.run(_table_check, path, template)
         else:
-            check = await run_in_threadpool(api.ledger_check, path)
+            check = await d.checks.run(api.ledger_check, path)
     except HTTPException as e:
-        return _page(request, "batch_check.html", tab="batch", error=e.detail, check=None)
+        return _page(request, "batch_check.html", tab="batch", error=e.detail, check=None, status_code=e.status_code)
     except DocgenError as e:
-        return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None)
+        return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None, status_code=422)
     basis = (await run_in_threadpool(api.profile_info, d.ws.profile))["public_list_basis"]
     return _page(request, "batch_check.html", tab="batch", error=None, check=check, kind=kind, template=template,
                  upload=path.name, shown=shown, basis=basis)
+
+
+def _table_check(path, template):
+    return api.table_check(template, path)
 
 
 async def batch_run(request: Request):
@@ -152,7 +156,7 @@ async def exam_build(request: Request):
     try:
         bank: Any = "sample"
         if getattr(form.get("bank"), "filename", ""):
-            bank, _ = await save_upload(form.get("bank"), "bank", d.ws.upload_path, d.max_upload)
+            bank, _ = await desk.checked_upload(form.get("bank"), "bank", d)
         spec: Any = str(form.get("spec") or "standard")
         if spec == "custom":
             spec = _custom_spec(form)
@@ -195,7 +199,7 @@ async def exam_grade(request: Request):
     folder = _exam_dir(request)
     form = await page_form(request, d.max_upload)
     try:
-        answers, _ = await save_upload(form.get("answers"), "answers", d.ws.upload_path, d.max_upload)
+        answers, _ = await desk.checked_upload(form.get("answers"), "answers", d)
         await run_in_threadpool(exam_api.grade_exam, folder / "key.json", answers, folder / "grade",
                                 profile_path=d.ws.profile)
     except HTTPException as e:

@@ -12,7 +12,6 @@ from starlette.routing import Route
 from .. import api
 from ..errors import DocgenError, TemplateError
 from . import desk
-from .security import save_upload
 
 
 def _state(request: Request):
@@ -72,7 +71,7 @@ async def batch(request: Request):
         return _err(422, e.describe(), e.field)
     upload = form.get("ledger") or form.get("data")
     try:
-        path, shown = await save_upload(upload, "table", st.ws.upload_path, st.max_upload)
+        path, shown = await desk.checked_upload(upload, "table", st)
     except HTTPException as e:
         return _err(e.status_code, e.detail, "ledger")
     job = st.jobs.start(kind, path, shown, opts)
