@@ -184,6 +184,9 @@ def errors_of(template_id: str, e: DocgenError, data: dict | None = None) -> lis
     try:
         if data is not None and isinstance(e, DataError):
             found = api.data_errors(template_id, data)
+            mine = api.error_field(template_id, e)
+            if found and mine["message"] not in [f["message"] for f in found]:
+                found.append(mine)        # a refusal the schema does not know (a picture not uploaded here)
             if found:
                 return found
         return [api.error_field(template_id, e)]

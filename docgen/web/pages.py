@@ -8,19 +8,19 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .. import api
 from ..errors import DocgenError, TemplateError
 from . import desk
-from .forms import form_data, form_value, input_kind
-from .security import csrf_token, page_form
+from .forms import UPLOADED, form_data, form_value, input_kind, uploaded_name
+from .security import csrf_token, page_form, save_upload
 
 HERE = Path(__file__).parent
 pages = Jinja2Templates(directory=str(HERE / "templates"))   # .html: autoescaped
-pages.env.globals.update(input_kind=input_kind, form_value=form_value)
+pages.env.globals.update(input_kind=input_kind, form_value=form_value, uploaded_name=uploaded_name)
 
 
 def _desk(request: Request):
@@ -163,6 +163,28 @@ async def download(request: Request):
     return desk.download(path, f"{info['title']}{('-' + who) if who else ''}.{fmt}")
 
 
+async def upload_image(request: Request):
+    """POST /upload/image — one picture for a form's image control (a seal, a photo, a row of a list):
+    kept under a server-made name, which the form then posts instead of the file."""
+    d = _desk(request)
+    try:
+        f = await page_form(request, d.max_upload)
+        path, _ = await save_upload(f.get("file"), "image", d.ws.upload_path, d.max_upload)
+    except HTTPException as e:
+        return JSONResponse({"errors": [{"field": None, "label": None, "message": e.detail}]}, status_code=e.status_code)
+    return JSONResponse({"name": path.name, "url": f"/uploads/{path.name}"})
+
+
+async def uploaded_image(request: Request):
+    """GET /uploads/{name} — a picture uploaded for a form (its thumbnail); only server-made image names."""
+    name = request.path_params["name"]
+    path = _desk(request).ws.root / "uploads" / name
+    if not UPLOADED.match(name) or not path.is_file():
+        raise HTTPException(404, "没有这张图片")
+    media = "image/png" if name.endswith(".png") else "image/jpeg"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+
+
 async def rendered(request: Request):
     """GET /r/{rid}/{name} — a downloaded document again (the history's links)."""
     ws = _desk(request).ws
@@ -183,5 +205,7 @@ ROUTES = [
     Route("/t/{id}/preview", preview, methods=["POST"]),
     Route("/t/{id}/download", download, methods=["POST"]),
     Route("/r/{rid}/{name}", rendered),
+    Route("/upload/image", upload_image, methods=["POST"]),
+    Route("/uploads/{name}", uploaded_image),
     Route("/p/{pid}/{name}", preview_file),
 ]
