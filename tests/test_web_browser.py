@@ -160,3 +160,44 @@ def test_profile_and_history_pages(server, page):
     page.goto(base + "/history")
     shot(page, "history")
     assert page.locator("#history tr").count() >= 2
+
+
+def test_clerk_adds_photos_row_by_row(server, page, tmp_path, monkeypatch):
+    from PIL import Image, ImageDraw
+    from tests.test_web_images import BODY, PHOTOS
+    base, ws = server
+    folder = tmp_path / "tpl" / "web-photos"
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text(PHOTOS.replace("测试", "现场记录"), encoding="utf-8")
+    (folder / "body.md").write_text(BODY, encoding="utf-8")
+    monkeypatch.setenv("DOCGEN_TEMPLATES", str(tmp_path / "tpl"))
+    pictures = []
+    for n, color in enumerate(("#4a7fb5", "#c8843a")):
+        im = Image.new("RGB", (320, 240), color)
+        ImageDraw.Draw(im).rectangle((40, 40, 280, 200), outline="white", width=8)
+        im.save(tmp_path / f"现场{n + 1}.png")
+        pictures.append(str(tmp_path / f"现场{n + 1}.png"))
+    before = set((ws / "uploads").iterdir())
+    page.goto(base + "/t/web-photos")
+    page.fill("input[name=place]", "3栋地下车库")
+    page.set_input_files('input[type=file][name="photos[0]"]', pictures[0])
+    page.wait_for_function("document.querySelector('input[name=\"up:photos[0]\"]').value !== ''")
+    page.click("text=添加一张")
+    page.set_input_files('input[type=file][name="photos[1]"]', pictures[1])
+    page.wait_for_function("document.querySelector('input[name=\"up:photos[1]\"]').value !== ''")
+    page.wait_for_function("Array.prototype.filter.call(document.querySelectorAll('span.img img.thumb'),"
+                           " function (e) { return e.complete && e.naturalWidth === 320; }).length === 2")   # each row's picture
+    page.fill('input[name="rooms[0].room"]', "101")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("(() => { var i = document.querySelector('#page1');"
+                           " return i && i.complete && i.naturalWidth > 600; })()", timeout=20000)
+    shot(page, "form-images")
+    with page.expect_download() as dl:
+        page.click("text=下载 PDF")
+    out = tmp_path / "photos.pdf"
+    dl.value.save_as(out)
+    import pdfplumber
+    with pdfplumber.open(out) as pdf:
+        assert sum(len(p.images) for p in pdf.pages) == 2
+    assert "照片2张" in pdf_text(out).replace(" ", "")
+    assert len(set((ws / "uploads").iterdir()) - before) == 2       # each picture went up once, not per preview
