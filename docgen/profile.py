@@ -38,7 +38,7 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {
     "dunning": ("public_list_basis", "escalate_after_days"),
     "output": ("script",),
     "register": ("path", "operator", "numbers"),
-    "web": ("token", "max_upload_mb", "max_rows", "hosts"),       # read by the web desk (docgen serve)
+    "web": ("token", "max_upload_mb", "max_rows", "max_jobs", "max_queued", "hosts"),       # read by the web desk (docgen serve)
 }
 
 

@@ -49,8 +49,12 @@ def _hosts(host: str, extra: list[str]) -> set[str]:
 
 
 def create_app(workspace: Path | str, *, host: str = "127.0.0.1", token: str | None = None,
-               max_upload_mb: int | None = None, max_rows: int | None = None, workers: int = 0) -> Starlette:
-    """The desk's ASGI app over a workspace folder; a bind beyond loopback gets an access token."""
+               max_upload_mb: int | None = None, max_rows: int | None = None, workers: int = 0,
+               max_jobs: int | None = None, max_queued: int | None = None) -> Starlette:
+    """The desk's ASGI app over a workspace folder; a bind beyond loopback gets an access token.
+
+    Limits not given here come from the workspace's docgen.toml [web]: max_upload_mb (20), max_rows (300000),
+    max_jobs (batch jobs at a time, 1) and max_queued (jobs waiting, 5)."""
     from .pages import ROUTES as PAGES
     from .pages_work import ROUTES as WORK     # imports pages (its page()), never the other way
     from .routes_api import ROUTES as API
@@ -62,7 +66,9 @@ def create_app(workspace: Path | str, *, host: str = "127.0.0.1", token: str | N
     max_upload = int(max_upload_mb or web.get("max_upload_mb") or 20) * MB
     rows = int(max_rows or web.get("max_rows") or 300_000)
     hosts = _hosts(host, [str(h) for h in web.get("hosts", []) if h])
-    desk = Desk(ws, Jobs(ws, workers=workers), max_upload, token, rows)
+    jobs = Jobs(ws, workers=workers, max_jobs=int(max_jobs or web.get("max_jobs") or 1),
+                max_queued=int(max_queued if max_queued is not None else web.get("max_queued", 5)))
+    desk = Desk(ws, jobs, max_upload, token, rows)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

@@ -17,6 +17,7 @@ from .. import api
 from ..errors import DocgenError
 from ..exam import api as exam_api
 from . import desk
+from .jobs import QueueFull
 from .security import page_form, save_upload
 
 _UPLOAD = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx|txt|yaml|yml|gift)$")
@@ -36,7 +37,8 @@ def _desk(request: Request):
 async def batch_page(request: Request):
     """GET /batch — upload a ledger (dunning) or a table for any template."""
     items = await run_in_threadpool(api.list_templates)
-    return _page(request, "batch.html", tab="batch", templates=items)
+    return _page(request, "batch.html", tab="batch", templates=items,
+                 active=[j.public() for j in _desk(request).jobs.active()])
 
 
 async def batch_check(request: Request):
@@ -75,7 +77,10 @@ async def batch_run(request: Request):
         kind, opts = desk.batch_options(form)
     except DocgenError as e:
         return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None)
-    job = d.jobs.start(kind, d.ws.root / "uploads" / upload, str(form.get("shown") or upload)[:120], opts)
+    try:
+        job = d.jobs.start(kind, d.ws.root / "uploads" / upload, str(form.get("shown") or upload)[:120], opts)
+    except QueueFull as e:
+        return _page(request, "batch_check.html", tab="batch", error=str(e), check=None, status_code=429)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

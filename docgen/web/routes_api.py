@@ -12,6 +12,7 @@ from starlette.routing import Route
 from .. import api
 from ..errors import DocgenError, TemplateError
 from . import desk
+from .jobs import QueueFull
 
 
 def _state(request: Request):
@@ -74,12 +75,16 @@ async def batch(request: Request):
         path, shown = await desk.checked_upload(upload, "table", st)
     except HTTPException as e:
         return _err(e.status_code, e.detail, "ledger")
-    job = st.jobs.start(kind, path, shown, opts)
+    try:
+        job = st.jobs.start(kind, path, shown, opts)
+    except QueueFull as e:
+        path.unlink(missing_ok=True)
+        return _err(429, str(e))
     return JSONResponse({"job": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}, status_code=202)
 
 
 async def job(request: Request):
-    """GET /api/jobs/{id} — status, done/total, counts, the run's report when finished."""
+    """GET /api/jobs/{id} — status (queued with its position, running, …), done/total, counts, the report."""
     try:
         return JSONResponse(desk.job_of(request).public())
     except HTTPException as e:
