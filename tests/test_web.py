@@ -482,7 +482,7 @@ def _answer(it: dict) -> str:
 def test_profile_saved_and_used(desk, tmp_path):
     r = desk.post("/profile", data={"csrf": csrf(desk), "name": "青松物业管理有限公司", "office": "青松苑物业服务中心",
                                     "phone": "0571-1234 5678"}, files={"seal": ("公章.png", PNG, "image/png")})
-    assert r.status_code == 200 and "已保存" in r.text
+    assert r.status_code == 200 and 'class="good">已保存' in r.text
     ws = Path(desk.app.state.desk.ws.root)
     toml = (ws / "docgen.toml").read_text(encoding="utf-8")
     assert 'office = "青松苑物业服务中心"' in toml and 'seal = "seal.png"' in toml

@@ -155,7 +155,7 @@ def test_profile_and_history_pages(server, page):
     page.goto(base + "/profile")
     page.fill("input[name=office]", "翠湖花园物业服务中心")
     page.click("button:has-text('保存')")
-    page.wait_for_selector("text=已保存")
+    page.wait_for_selector("p.good:has-text('已保存')")
     shot(page, "profile")
     page.goto(base + "/history")
     shot(page, "history")

@@ -126,10 +126,14 @@ def table_check(template_id: str, data: Path | str, *, sheet: str | None = None,
 
 
 def profile_info(profile_path: Path | None = None) -> dict:
-    """The organisation values templates read as org.* (defaults filled in), and the public-list basis."""
+    """The organisation values templates read as org.* (defaults filled in), the public-list basis, and the
+    [dunning] / [register] settings the desk's profile page edits (escalate_after_days, operator)."""
     p = load_profile(profile_path)
     return {"org": {k: _plain_value(v) for k, v in p.org.items()}, "public_list_basis": p.public_list_basis,
-            "path": str(p.path) if p.path else None}
+            "path": str(p.path) if p.path else None,
+            "dunning": {"escalate_after_days": p.register.get("escalate_after_days"),
+                        "public_list_basis": p.public_list_basis},
+            "register": {"operator": p.register.get("operator")}}
 
 
 def data_errors(template_id: str, data: dict, templates: list[Path] | None = None) -> list[dict]:

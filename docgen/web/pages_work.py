@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from typing import Any
 import re
-import tomllib
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -231,43 +230,63 @@ async def exam_file(request: Request):
     raise HTTPException(404, "文件不存在")
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)   # a JSON string is a TOML basic string
+DUNNING_FIELDS = [("escalate_after_days", "催缴升级天数", "上一级通知发出多少天后可以发下一级（正整数，默认 15）"),
+                  ("public_list_basis", "欠费公示的依据", "管理规约的条款或业主大会的决定，如《翠湖花园管理规约》第二十六条；不填则不能公示")]
+REGISTER_FIELDS = [("operator", "经办人", "登记簿里记为签发文书的人；不填则为空")]
 
 
-def save_profile(ws, org: dict) -> Path:
-    """Write the workspace's docgen.toml with this [org] table, keeping its other tables."""
+def save_profile(ws, org: dict, dunning: dict | None = None, register: dict | None = None) -> Path:
+    """Set these [org], [dunning] and [register] values in the workspace's docgen.toml (None removes a key),
+    keeping every other table and every comment line (tomledit); the result must pass the profile
+    checker, whose error (the CLI's words, naming docgen.toml) is raised and nothing is saved."""
+    from .tomledit import set_keys
     path = ws.root / "docgen.toml"
-    raw = {}
-    if path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError:
-            raw = {}
-    raw["org"] = {**(raw.get("org") or {}), **org}
-    lines = ["# 机构配置：由 docgen serve 的「机构信息」页写出，也可以直接编辑。"]
-    for table, values in raw.items():
-        if not isinstance(values, dict):
-            continue
-        lines.append(f"\n[{table}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None and not isinstance(v, dict)]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    api.profile_info(tmp)             # a profile the library cannot read is never saved
+    text = (path.read_text(encoding="utf-8-sig") if path.is_file()
+            else "# 机构配置：由 docgen serve 的「机构信息」页写出，也可以直接编辑。\n")
+    for table, values in (("org", org), ("dunning", dunning or {}), ("register", register or {})):
+        if values:
+            text = set_keys(text, table, values)
+    tmp = ws.root / ".docgen.toml.new"
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        api.profile_info(tmp)          # a profile the library cannot read is never saved
+    except DocgenError as e:
+        tmp.unlink(missing_ok=True)
+        e.file = str(path)
+        e.args = (e.describe(),)
+        raise
     tmp.replace(path)
     return path
 
 
+def _settings_form(form) -> tuple[dict, dict]:
+    def text(k: str) -> str | None:
+        return str(form.get(k) or "").strip() or None
+    days: object = text("escalate_after_days")
+    if isinstance(days, str) and days.isdigit():
+        days = int(days)             # anything else goes to the checker as written, which says what is wrong
+    return ({"escalate_after_days": days, "public_list_basis": text("public_list_basis")},
+            {"operator": text("operator")})
+
+
+def _profile_page(request, info, **kw):
+    kw.setdefault("typed", None)
+    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, dunning_fields=DUNNING_FIELDS,
+                 register_fields=REGISTER_FIELDS, **kw)
+
+
+def _read_profile(ws) -> tuple[dict, str | None]:
+    """The workspace profile as the page shows it; a file the checker refuses shows the defaults and why."""
+    try:
+        return api.profile_info(ws.profile), None
+    except DocgenError as e:
+        return api.profile_info(None), e.describe()
+
+
 async def profile_page(request: Request):
-    """GET /profile — the organisation values every document prints."""
-    info = await run_in_threadpool(api.profile_info, _desk(request).ws.profile)
-    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, saved=False, error=None)
+    """GET /profile — the organisation values every document prints, the dunning and register settings."""
+    info, error = await run_in_threadpool(_read_profile, _desk(request).ws)
+    return _profile_page(request, info, saved=False, error=error, error_field=None)
 
 
 async def profile_save(request: Request):
@@ -276,21 +295,24 @@ async def profile_save(request: Request):
     form = await page_form(request, d.max_upload)
     org = {k: str(form.get(k) or "").strip() for k, _ in ORG_FIELDS}
     org = {k: v for k, v in org.items() if v}
-    error = None
+    dunning, register = _settings_form(form)
+    error = where = None
+    status = 200
     try:
         for key in ("seal", "logo"):
             up = form.get(key)
             if getattr(up, "filename", ""):
                 path, _ = await save_upload(up, "image", lambda s, k=key: d.ws.root / f"{k}{s}", d.max_upload)
                 org[key] = path.name
-        await run_in_threadpool(save_profile, d.ws, org)
+        await run_in_threadpool(save_profile, d.ws, org, dunning, register)
     except HTTPException as e:
-        error = e.detail
+        error, status = e.detail, e.status_code
     except DocgenError as e:
-        error = e.describe()
-    info = await run_in_threadpool(api.profile_info, d.ws.profile)
-    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, saved=error is None,
-                 error=error)
+        error, where, status = e.describe(), e.field, 422
+    info, _ = await run_in_threadpool(_read_profile, d.ws)
+    typed = None if error is None else {**{k: str(form.get(k) or "") for k, _, _ in DUNNING_FIELDS + REGISTER_FIELDS}}
+    return _profile_page(request, info, saved=error is None, error=error, error_field=where, typed=typed,
+                         status_code=status)
 
 
 async def profile_image(request: Request):
