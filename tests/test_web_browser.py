@@ -154,8 +154,17 @@ def test_profile_and_history_pages(server, page):
     base, _ = server
     page.goto(base + "/profile")
     page.fill("input[name=office]", "翠湖花园物业服务中心")
+    page.fill("input[name=escalate_after_days]", "十五")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("#err-dunning-escalate_after_days:has-text('正整数')")      # beside its field
+    page.fill("input[name=escalate_after_days]", "20")
+    page.fill("input[name=public_list_basis]", "《翠湖花园管理规约》第二十六条")
+    page.fill("input[name=operator]", "王晓梅")
     page.click("button:has-text('保存')")
     page.wait_for_selector("p.good:has-text('已保存')")
+    _, ws = server
+    saved = (ws / "docgen.toml").read_text(encoding="utf-8")
+    assert "escalate_after_days = 20" in saved and 'operator = "王晓梅"' in saved
     shot(page, "profile")
     page.goto(base + "/history")
     shot(page, "history")
