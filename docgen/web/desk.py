@@ -76,9 +76,9 @@ class Checks:
     def shutdown(self) -> None:
         """Stop the check process (the server is stopping)."""
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+            pool, self._pool = self._pool, None
+        if pool is not None:       # waited for: the check process ends with the server, never left behind
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 MAX_COLUMNS = 1000      # a ledger or table has tens of columns; a cell at column XFD makes every row 16384 wide
