@@ -7,7 +7,8 @@
 Starts `docgen serve`'s app with uvicorn on 127.0.0.1 (a free port, loopback only) in this process
 and talks HTTP to it like a browser does:
   * preview latency — POST /t/water-outage-notice/preview (the form the clerk types in: the PDF is
-    rendered and written to the workspace) and GET of the PDF the iframe shows; p50 / p95 / max;
+    rendered in memory) and GET of the PDF the iframe shows; p50 / p95 / max; then the same with the
+    first page's PNG the page shows beside it (pdftoppm through a pipe), when pdftoppm is installed;
   * concurrent renders — 10 threads each POSTing /api/render/water-outage-notice?format=pdf in a
     bounded loop; total renders / wall time.
 Wall-clock figures depend on what else the machine is doing: the load average is printed beside them.
@@ -61,18 +62,28 @@ def main() -> None:
             token = c.cookies.get("docgen_csrf")
             for _ in range(3):          # warm: fonts and the template load once per process
                 c.post("/t/water-outage-notice/preview", data={**FORM, "csrf": token})
-            times = []
+            times, with_png = [], []
             for i in range(args.previews):
                 form = {**FORM, "area": f"{i % 9 + 1}栋全部住户", "csrf": token}
                 t0 = time.perf_counter()
                 r = c.post("/t/water-outage-notice/preview", data=form)
-                src = re.search(r'src="([^"]+)"', r.text).group(1)
+                src = re.search(r'<iframe id="pdf" src="([^"]+)"', r.text).group(1)
                 pdf = c.get(src)
                 assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
                 times.append((time.perf_counter() - t0) * 1000)
+                png = re.search(r'<img id="page1" class="page" src="([^"]+)"', r.text)
+                if png:                 # the page's picture of page 1 (only where pdftoppm is installed)
+                    img = c.get(png.group(1))
+                    assert img.headers["content-type"] == "image/png", img.text[:200]
+                    with_png.append((time.perf_counter() - t0) * 1000)
         load = os.getloadavg()[0]
         print(f"preview (POST form → PDF in the iframe), {args.previews} runs: p50 {statistics.median(times):.0f} ms, "
               f"p95 {pct(times, 95):.0f} ms, max {max(times):.0f} ms  (load {load:.1f}, {os.cpu_count()} cores)")
+        if with_png:
+            print(f"  … and the first page's PNG beside it: p50 {statistics.median(with_png):.0f} ms, "
+                  f"p95 {pct(with_png, 95):.0f} ms, max {max(with_png):.0f} ms")
+        else:
+            print("  (no pdftoppm: the page shows no picture of page 1, only the iframe)")
 
         def client(_n: int) -> int:
             with httpx.Client(base_url=base, timeout=120) as c:

@@ -38,7 +38,7 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {
     "dunning": ("public_list_basis", "escalate_after_days"),
     "output": ("script",),
     "register": ("path", "operator", "numbers"),
-    "web": ("token", "max_upload_mb", "hosts"),       # read by the web desk (docgen serve)
+    "web": ("token", "max_upload_mb", "max_rows", "max_jobs", "max_queued", "hosts"),       # read by the web desk (docgen serve)
 }
 
 
@@ -162,5 +162,6 @@ def load_profile(path: str | Path | None = None, cwd: Path | None = None) -> Pro
         raise DataError(f"escalate_after_days 应为正整数，不是「{days}」", file=str(path),
                         field="dunning.escalate_after_days", expected="天数，如 15")
     register = dict(register, escalate_after_days=days)
+    _section(raw, "web", path)          # read by the web desk, but a typo in it is named here like any other
     return Profile(org=org, fonts=fonts, docx_fonts=docx_fonts, script=script, path=path,
                    public_list_basis=basis.strip() if basis else None, register=register)

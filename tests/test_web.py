@@ -356,24 +356,46 @@ def test_every_field_type_through_the_form(tmp_path, monkeypatch):
     assert r.status_code == 400 and "不是 .png" in r.text
 
 
-def test_preview_and_download_the_clerk_way(desk):
+def _files(root: Path) -> set:
+    return {(p.relative_to(root).as_posix(), p.stat().st_size) for p in root.rglob("*") if p.is_file()}
+
+
+def test_preview_and_download_the_clerk_way(desk, tmp_path):
     form = {"csrf": csrf(desk), "start": "2026-12-05T08:00", "end": "2026-12-05T12:00", "area": "9栋", "reason": "管网维修"}
+    root = Path(desk.app.state.desk.ws.root)
+    before = _files(root)
     r = desk.post("/t/water-outage-notice/preview", data=form)
+    assert _files(root) == before                       # rendered in memory: nothing written to the workspace
     src = re.search(r'<iframe id="pdf" src="([^"]+)"', r.text).group(1)
     shown = desk.get(src)
     assert shown.status_code == 200 and shown.headers["content-disposition"].startswith("inline")
-    assert src.startswith("/p/")
-    import os
-    old = Path(desk.app.state.desk.ws.root) / "previews" / src.split("/")[2]
-    os.utime(old, (time.time() - 7200, time.time() - 7200))      # two hours old: the next preview prunes it
-    desk.post("/t/water-outage-notice/preview", data=form)
-    assert not old.exists() and desk.get(src).status_code == 404
+    assert src.startswith("/p/") and shown.content.startswith(b"%PDF")
+    (tmp_path / "pv.pdf").write_bytes(shown.content)
+    assert "9栋" in pdf_text(tmp_path / "pv.pdf") and "管网维修" in pdf_text(tmp_path / "pv.pdf")
+    png = re.search(r'<img id="page1" class="page" src="([^"]+)"', r.text).group(1)
+    img = desk.get(png)
+    assert img.status_code == 200 and img.headers["content-type"] == "image/png"
+    from PIL import Image
+    with Image.open(io.BytesIO(img.content)) as im:
+        assert abs(im.width - 661) <= 2 and abs(im.height - 935) <= 2       # A4 at 80 dpi: the first page
+        assert im.convert("L").getextrema()[0] < 100                        # with dark text on it, not blank
+    assert desk.get(png).content == img.content and _files(root) == before
+    desk.app.state.desk.previews.ttl = 0                                    # an hour later: dropped from memory
+    assert desk.get(src).status_code == 404 and "过期" in desk.get(src).text
+    desk.app.state.desk.previews.ttl = 3600
     r = desk.post("/t/water-outage-notice/preview", data={**form, "end": "2026-12-05T07:00"})
     assert r.status_code == 422 and re.search(r'id="err-end" hx-swap-oob="true">[^<]*应晚于', r.text)
+    assert "<iframe" not in r.text and "<img" not in r.text
     r = desk.post("/t/water-outage-notice/download?format=docx", data=form)
-    assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["content-disposition"]
+    assert r.status_code == 200
+    name = r.headers["content-disposition"]
+    assert "filename*=UTF-8''%E5%81%9C%E6%B0%B4%E9%80%9A%E7%9F%A5-9%E6%A0%8B.docx" in name      # 停水通知-9栋.docx
+    assert 'filename="water-outage-notice.docx"' in name
     hist = desk.get("/history").text
     assert "停水通知" in hist and "9栋" in hist
+    link = re.search(r'href="(/r/[^"?]+)\?dl=1"', hist).group(1)
+    again = desk.get(link + "?dl=1")
+    assert again.status_code == 200 and again.headers["content-disposition"].startswith("attachment")
     assert desk.get("/r/nope/x.pdf").status_code == 404
     assert desk.get("/r/..%2F..%2Fetc/passwd").status_code == 404
 
@@ -460,7 +482,7 @@ def _answer(it: dict) -> str:
 def test_profile_saved_and_used(desk, tmp_path):
     r = desk.post("/profile", data={"csrf": csrf(desk), "name": "青松物业管理有限公司", "office": "青松苑物业服务中心",
                                     "phone": "0571-1234 5678"}, files={"seal": ("公章.png", PNG, "image/png")})
-    assert r.status_code == 200 and "已保存" in r.text
+    assert r.status_code == 200 and 'class="good">已保存' in r.text
     ws = Path(desk.app.state.desk.ws.root)
     toml = (ws / "docgen.toml").read_text(encoding="utf-8")
     assert 'office = "青松苑物业服务中心"' in toml and 'seal = "seal.png"' in toml
@@ -495,3 +517,28 @@ def test_exam_custom_spec_from_the_page(desk):
     assert "至少要有一种题型" in bad.text
     bad = desk.post("/exam/build", data={**form, "duration": "abc"})
     assert "不是整数" in bad.text
+
+
+def test_preview_without_pdftoppm_says_so_and_shows_no_broken_picture(desk, monkeypatch):
+    import docgen.web.pages as pages
+    form = {"csrf": csrf(desk), "start": "2026-12-05T08:00", "end": "2026-12-05T12:00", "area": "9栋", "reason": "检修"}
+    monkeypatch.setattr(pages.shutil, "which", lambda name: None)
+    r = desk.post("/t/water-outage-notice/preview", data=form)
+    assert r.status_code == 200 and '<iframe id="pdf"' in r.text
+    assert "<img" not in r.text and "没有 pdftoppm" in r.text
+    # a picture asked for anyway (pdftoppm removed after the page was made) is an SVG saying why, never broken
+    src = re.search(r'<iframe id="pdf" src="(/p/\w+)/', r.text).group(1)
+    monkeypatch.setattr("docgen.api.desk.shutil.which", lambda name: None)
+    img = desk.get(src + "/page-1.png")
+    assert img.status_code == 200 and img.headers["content-type"] == "image/svg+xml"
+    assert "pdftoppm" in img.text
+    assert desk.get(src + "/other.pdf").status_code == 404
+
+
+def test_previews_kept_in_memory_are_bounded():
+    from docgen.web.previews import Previews
+    pv = Previews(max_items=3, max_bytes=1000)
+    ids = [pv.put(b"%PDF" + bytes(100), f"{n}.pdf") for n in range(5)]
+    assert [pv.get(i) is not None for i in ids] == [False, False, True, True, True]     # oldest dropped first
+    big = pv.put(b"%PDF" + bytes(900), "big.pdf")
+    assert pv.get(big) is not None and sum(pv.get(i) is not None for i in ids) == 0     # bytes bound too

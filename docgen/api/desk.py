@@ -1,6 +1,7 @@
 """The api's functions for the web desk and HTTP API (docgen serve): template listings, field errors, pre-run checks."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -125,10 +126,14 @@ def table_check(template_id: str, data: Path | str, *, sheet: str | None = None,
 
 
 def profile_info(profile_path: Path | None = None) -> dict:
-    """The organisation values templates read as org.* (defaults filled in), and the public-list basis."""
+    """The organisation values templates read as org.* (defaults filled in), the public-list basis, and the
+    [dunning] / [register] settings the desk's profile page edits (escalate_after_days, operator)."""
     p = load_profile(profile_path)
     return {"org": {k: _plain_value(v) for k, v in p.org.items()}, "public_list_basis": p.public_list_basis,
-            "path": str(p.path) if p.path else None}
+            "path": str(p.path) if p.path else None,
+            "dunning": {"escalate_after_days": p.register.get("escalate_after_days"),
+                        "public_list_basis": p.public_list_basis},
+            "register": {"operator": p.register.get("operator")}}
 
 
 def data_errors(template_id: str, data: dict, templates: list[Path] | None = None) -> list[dict]:
@@ -150,3 +155,76 @@ def data_errors(template_id: str, data: dict, templates: list[Path] | None = Non
             found.append(e)
     return [error_field(template_id, e, templates) for e in found]
 
+
+
+def page_png(pdf: bytes, *, page: int = 1, dpi: int = 80) -> bytes:
+    """One page of a PDF held in memory as PNG bytes (poppler's pdftoppm through a pipe; nothing on disk)."""
+    exe = shutil.which("pdftoppm")
+    if not exe:
+        raise DataError("生成 PNG 预览需要 pdftoppm", expected="安装 poppler-utils（apt-get install poppler-utils）")
+    try:
+        r = subprocess.run([exe, "-r", str(dpi), "-png", "-f", str(page), "-l", str(page), "-singlefile", "-"],
+                           input=pdf, capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise DataError("生成 PNG 预览超时（60 秒）", expected="一份能在一分钟内转换的 PDF") from None
+    if r.returncode != 0 or not r.stdout.startswith(b"\x89PNG"):
+        raise DataError(f"pdftoppm 没能转换这份 PDF：{r.stderr.decode('utf-8', 'replace').strip()[:200]}",
+                        expected="一份完整的 PDF")
+    return r.stdout
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"")
+_R_ATTR = re.compile(rb"\br=\"(\d+)\"")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def table_size(path: Path | str, *, max_unpacked: int) -> dict:
+    """How big a CSV or XLSX table is, measured before it is read: {"rows", "columns", "unpacked"}.
+
+    CSV: its lines (an upper bound of its records). XLSX: the last row and column any worksheet uses
+    (rows without a number count on from the one before, as Excel reads them) and the bytes the file
+    unpacks to. An XLSX that unpacks to more than max_unpacked is not opened further: "rows" is then None
+    (a zip bomb costs a look at its directory, not its expansion). DataError: not a readable file."""
+    import zipfile
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        lines, last = 0, b"\n"
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        return {"rows": lines + (last != b"\n"), "columns": None, "unpacked": path.stat().st_size}
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            if unpacked > max_unpacked:
+                return {"rows": None, "columns": None, "unpacked": unpacked}
+            rows = columns = 0
+            for info in infos:
+                if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                    continue
+                row = 0
+                carry = b""
+                with z.open(info) as f:
+                    while chunk := f.read(1 << 20):
+                        buf = carry + chunk
+                        cut = buf.rfind(b">") + 1          # scan whole tags only; the rest waits for the next read
+                        for m in _ROW_TAG.finditer(buf, 0, cut):
+                            r = _R_ATTR.search(m.group(1))
+                            row = int(r.group(1)) if r else row + 1
+                            rows = max(rows, row)
+                        for m in _CELL_REF.finditer(buf, 0, cut):
+                            columns = max(columns, _column_number(m.group(1)))
+                        carry = buf[cut:][-4096:]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+        raise DataError(f"Excel 文件已损坏，无法读取（{type(e).__name__}: {e}）", file=str(path),
+                        expected="Excel 2007 及以后的 .xlsx 文件，未加密、未损坏") from None
+    return {"rows": rows, "columns": columns, "unpacked": unpacked}

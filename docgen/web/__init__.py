@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -14,7 +14,9 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from .desk import Checks
 from .jobs import Jobs
+from .previews import Previews
 from .security import MB, Guard, LOOPBACK, is_loopback
 from .workspace import Workspace
 
@@ -28,6 +30,9 @@ class Desk:
     jobs: Jobs
     max_upload: int
     token: str | None
+    max_rows: int = 300_000
+    previews: Previews = field(default_factory=Previews)
+    checks: Checks = field(default_factory=Checks)
 
 
 def _hosts(host: str, extra: list[str]) -> set[str]:
@@ -44,8 +49,12 @@ def _hosts(host: str, extra: list[str]) -> set[str]:
 
 
 def create_app(workspace: Path | str, *, host: str = "127.0.0.1", token: str | None = None,
-               max_upload_mb: int | None = None, workers: int = 0) -> Starlette:
-    """The desk's ASGI app over a workspace folder; a bind beyond loopback gets an access token."""
+               max_upload_mb: int | None = None, max_rows: int | None = None, workers: int = 0,
+               max_jobs: int | None = None, max_queued: int | None = None) -> Starlette:
+    """The desk's ASGI app over a workspace folder; a bind beyond loopback gets an access token.
+
+    Limits not given here come from the workspace's docgen.toml [web]: max_upload_mb (20), max_rows (300000),
+    max_jobs (batch jobs at a time, 1) and max_queued (jobs waiting, 5)."""
     from .pages import ROUTES as PAGES
     from .pages_work import ROUTES as WORK     # imports pages (its page()), never the other way
     from .routes_api import ROUTES as API
@@ -55,13 +64,17 @@ def create_app(workspace: Path | str, *, host: str = "127.0.0.1", token: str | N
     if token is None and not is_loopback(host):
         token = secrets.token_urlsafe(18)
     max_upload = int(max_upload_mb or web.get("max_upload_mb") or 20) * MB
+    rows = int(max_rows or web.get("max_rows") or 300_000)
     hosts = _hosts(host, [str(h) for h in web.get("hosts", []) if h])
-    desk = Desk(ws, Jobs(ws, workers=workers), max_upload, token)
+    jobs = Jobs(ws, workers=workers, max_jobs=int(max_jobs or web.get("max_jobs") or 1),
+                max_queued=int(max_queued if max_queued is not None else web.get("max_queued", 5)))
+    desk = Desk(ws, jobs, max_upload, token, rows)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
         yield
         desk.jobs.shutdown()
+        desk.checks.shutdown()
 
     app = Starlette(routes=API + PAGES + WORK + [Mount("/static", StaticFiles(directory=HERE / "static"), name="static")],
                     middleware=[Middleware(Guard, hosts=hosts, token=token, max_upload=max_upload)],

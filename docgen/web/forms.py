@@ -2,17 +2,24 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path, PurePath
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from .security import save_upload
 
-_ROW = re.compile(r"^(?P<field>[A-Za-z_][\w]*)\[(?P<i>\d+)\]\.(?P<sub>[\w]+)$")
+_ROW = re.compile(r"^(?P<field>[A-Za-z_][\w]*)\[(?P<i>\d+)\](?:\.(?P<sub>[\w]+))?$")
+UPLOADED = re.compile(r"^[0-9a-f]{24}\.(png|jpg|jpeg)$")
 
 
 def input_kind(f: dict) -> str:
     """The HTML control for a field type."""
     t = f["type"]
     if t == "list":
-        return "table" if f["fields"] else ("lines" if f.get("items") not in ("image",) else "none")
+        if f["fields"]:
+            return "table"
+        return "images" if f.get("items") == "image" else "lines"
     return {"text": "textarea", "int": "number", "date": "date", "datetime": "datetime-local", "choice": "select",
             "bool": "checkbox", "image": "file", "period": "month", "money": "money", "number": "decimal",
             "phone": "tel"}.get(t, "text")
@@ -30,38 +37,70 @@ def form_value(f: dict, v) -> str:
     return s
 
 
+def uploaded_name(v) -> str:
+    """The server-made name of a picture already uploaded to this desk (a form shown again keeps it), else ""."""
+    name = PurePath(str(v or "")).name
+    return name if UPLOADED.match(name) else ""
+
+
+def uploaded(ws, name: str) -> Path:
+    """The file of a picture uploaded earlier through POST /upload/image (400 if it is not there)."""
+    path = ws.root / "uploads" / name
+    if not UPLOADED.match(name) or not path.is_file():
+        raise HTTPException(400, "上传的图片已不在服务器上，请重新选择图片")
+    return path
+
+
+def _image_key(info: dict, key: str) -> bool:
+    m = _ROW.match(key)
+    f = next((f for f in info["fields"] if f["name"] == (m["field"] if m else key)), None)
+    if f is None:
+        return False
+    if m is None:
+        return f["type"] == "image"
+    if m["sub"] is None:
+        return f["type"] == "list" and f.get("items") == "image"
+    return any(s["name"] == m["sub"] and s["type"] == "image" for s in f["fields"])
+
+
 async def form_data(info: dict, form, ws, max_upload: int) -> dict:
     """The record a posted form stands for: empty controls are left out, list tables become lists of
-    records (rows with nothing typed are dropped), uploads become files under the workspace."""
-    data: dict = {}
-    rows: dict[str, dict[int, dict]] = {}
+    records (rows with nothing typed are dropped), a list of pictures a list of files; a picture is a
+    file posted with the form or the name of one uploaded before (up:KEY), kept under the workspace."""
+    got: dict[str, str] = {}
     for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if value.filename and _image_key(info, key):     # a file posted with the form wins over up:KEY
+                path, _ = await save_upload(value, "image", ws.upload_path, max_upload)
+                got[key] = str(path)
+        elif key.startswith("up:"):
+            if str(value).strip() and _image_key(info, key[3:]) and key[3:] not in got:
+                got[key[3:]] = str(uploaded(ws, str(value).strip()))
+        elif str(value).strip() and key not in got:
+            got[key] = str(value)
+    rows: dict[str, dict[int, dict]] = {}
+    items: dict[str, dict[int, str]] = {}
+    for key, v in got.items():
         m = _ROW.match(key)
-        if m:
-            text = str(value).strip()
-            if text:
-                rows.setdefault(m["field"], {}).setdefault(int(m["i"]), {})[m["sub"]] = text
+        if m and m["sub"]:
+            rows.setdefault(m["field"], {}).setdefault(int(m["i"]), {})[m["sub"]] = v.strip()
+        elif m:
+            items.setdefault(m["field"], {})[int(m["i"])] = v.strip()
+    data: dict = {}
     for f in info["fields"]:
         name, kind = f["name"], input_kind(f)
         if kind == "table":
             if name in rows:
                 data[name] = [rows[name][i] for i in sorted(rows[name])]
-            continue
-        if kind == "lines":
-            lines = [x.strip() for x in str(form.get(name) or "").splitlines() if x.strip()]
+        elif kind == "images":
+            if name in items:
+                data[name] = [items[name][i] for i in sorted(items[name])]
+        elif kind == "lines":
+            lines = [x.strip() for x in got.get(name, "").splitlines() if x.strip()]
             if lines:
                 data[name] = lines
-            continue
-        if kind == "checkbox":
-            data[name] = form.get(name) in ("true", "on", "1")
-            continue
-        if kind == "file":
-            up = form.get(name)
-            if up is not None and bool(getattr(up, "filename", None)):
-                path, _ = await save_upload(up, "image", ws.upload_path, max_upload)
-                data[name] = str(path)
-            continue
-        value = form.get(name)
-        if value is not None and str(value).strip() != "":
-            data[name] = str(value)
+        elif kind == "checkbox":
+            data[name] = got.get(name) in ("true", "on", "1")
+        elif name in got:
+            data[name] = got[name]
     return data

@@ -1,12 +1,14 @@
 """Batch jobs of the desk: a ledger or table in, letters out, run in the background with progress and cancel.
 
-A job runs in a thread of the server (one batch at a time; renders from the pages go on meanwhile),
-through the library's batch entry points with the worker pool. Its state is kept in
-jobs/ID/job.json, so a closed browser loses nothing: the job finishes and shows in history."""
+A job runs in a thread of the server (max_jobs at a time, default one; renders from the pages go on
+meanwhile), through the library's batch entry points with the worker pool. Jobs beyond that wait in a
+small queue (max_queued), run in the order they came, and can be cancelled while they wait. Its state
+is kept in jobs/ID/job.json, so a closed browser loses nothing: the job finishes and shows in history."""
 from __future__ import annotations
 
 import json
 import threading
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -36,12 +38,19 @@ class Job:
     error: str = ""
     report: dict = field(default_factory=dict)
     title: str = ""
+    position: int = 0                 # while queued: 1 = the next to run
+    started_at: float = 0.0           # time.time() when it began to run, and when it ended
+    ended_at: float = 0.0
 
     def public(self) -> dict:
         """The job as the API returns it."""
         d = json.loads(json.dumps(asdict(self), ensure_ascii=False, default=str))   # dates, amounts as text
         d["finished"] = self.status in ("done", "failed", "cancelled")
         return d
+
+
+class QueueFull(Exception):
+    """More batch jobs are waiting than the desk queues."""
 
 
 class _Cancelled(KeyboardInterrupt):
@@ -51,23 +60,44 @@ class _Cancelled(KeyboardInterrupt):
 class Jobs:
     """The desk's batch jobs: start, look up, cancel."""
 
-    def __init__(self, ws: Workspace, *, workers: int = 0):
+    def __init__(self, ws: Workspace, *, workers: int = 0, max_jobs: int = 1, max_queued: int = 5):
         self.ws = ws
         self.workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="docgen-job")
+        self.max_jobs, self.max_queued = max(1, max_jobs), max(0, max_queued)
+        self._pool = ThreadPoolExecutor(max_workers=self.max_jobs, thread_name_prefix="docgen-job")
         self._jobs: dict[str, Job] = {}
         self._cancel: dict[str, threading.Event] = {}
+        self._queue: list[str] = []       # queued job ids, oldest first (the pool runs them in this order)
+        self._running = 0
         self._lock = threading.Lock()
 
     def start(self, kind: str, source_path: Path, shown: str, options: dict) -> Job:
-        """Queue a job over an uploaded file; options are the library function's keyword arguments."""
-        jid, out = self.ws.new_dir("jobs")
-        job = Job(jid, kind, shown, options)
-        self._jobs[jid] = job
-        self._cancel[jid] = threading.Event()
-        self._save(job)
-        self._pool.submit(self._run, job, source_path, out / "out")
+        """Queue a job over an uploaded file; options are the library function's keyword arguments.
+        QueueFull when max_queued jobs are already waiting."""
+        with self._lock:
+            if self._running + len(self._queue) >= self.max_jobs and len(self._queue) >= self.max_queued:
+                raise QueueFull(f"已有 {len(self._queue)} 个批量任务在排队（上限 {self.max_queued} 个），"
+                                f"请等前面的任务完成或取消一个后再提交")
+            jid, out = self.ws.new_dir("jobs")
+            job = Job(jid, kind, shown, options)
+            self._jobs[jid] = job
+            self._cancel[jid] = threading.Event()
+            self._queue.append(jid)
+            self._number()
+            self._save(job)
+            self._pool.submit(self._run, job, source_path, out / "out")
         return job
+
+    def _number(self) -> None:
+        """Give the queued jobs their places (under the lock); a job about to run is not counted as waiting."""
+        free = max(0, self.max_jobs - self._running)
+        for n, jid in enumerate(self._queue):
+            self._jobs[jid].position = max(0, n + 1 - free)
+
+    def active(self) -> list[Job]:
+        """The jobs running or waiting, in the order they came."""
+        with self._lock:
+            return [j for j in self._jobs.values() if j.status in ("queued", "running")]
 
     def get(self, jid: str) -> Job | None:
         """A job by id: from memory, or from its job.json (jobs of an earlier server run)."""
@@ -86,10 +116,19 @@ class Jobs:
 
     def cancel(self, jid: str) -> bool:
         """Ask a job to stop after the record it is on; False when it is unknown or already finished."""
-        job = self._jobs.get(jid)
-        if job is None or job.status not in ("queued", "running"):
-            return False
-        self._cancel[jid].set()
+        with self._lock:
+            job = self._jobs.get(jid)
+            if job is None or job.status not in ("queued", "running"):
+                return False
+            self._cancel[jid].set()
+            if job.status != "queued" or jid not in self._queue:
+                return True
+            # still waiting: it ends now, without ever running
+            self._queue.remove(jid)
+            self._number()
+            job.status, job.error, job.position, job.ended_at = "cancelled", "排队时已取消：没有生成任何文件", 0, time.time()
+            self._save(job)
+        self._remember(job)
         return True
 
     def out_dir(self, jid: str) -> Path | None:
@@ -106,12 +145,25 @@ class Jobs:
 
     def _run(self, job: Job, source: Path, out: Path) -> None:
         stop = self._cancel[job.id]
-        if stop.is_set():
-            job.status = "cancelled"
+        with self._lock:
+            if job.id not in self._queue:      # cancelled while it waited: cancel() has ended it
+                return
+            self._queue.remove(job.id)
+            self._running += 1
+            job.status, job.position, job.started_at = "running", 0, time.time()
+            self._number()
             self._save(job)
-            return
-        job.status = "running"
-        self._save(job)
+        try:
+            self._work(job, stop, source, out)
+        finally:
+            with self._lock:
+                self._running -= 1
+                job.ended_at = time.time()
+                self._number()
+                self._save(job)
+        self._remember(job)
+
+    def _work(self, job: Job, stop: threading.Event, source: Path, out: Path) -> None:
         from .. import api
 
         def progress(p: Any) -> None:
@@ -147,7 +199,9 @@ class Jobs:
                 job.status = "done"
                 if report.stopped:
                     job.error = report.stopped
-        self._save(job)
+
+    def _remember(self, job: Job) -> None:
+        from .. import api
         status = {"done": "已完成", "failed": "失败", "cancelled": "已取消"}.get(job.status, job.status)
         self.ws.remember({"kind": "batch", "template": job.title or job.options.get("template") or "",
                           "title": api.template_info(job.title).get("title") if job.title else "",

@@ -8,19 +8,19 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from .. import api
 from ..errors import DocgenError, TemplateError
 from . import desk
-from .forms import form_data, form_value, input_kind
-from .security import csrf_token, page_form
+from .forms import UPLOADED, form_data, form_value, input_kind, uploaded_name
+from .security import csrf_token, page_form, save_upload
 
 HERE = Path(__file__).parent
 pages = Jinja2Templates(directory=str(HERE / "templates"))   # .html: autoescaped
-pages.env.globals.update(input_kind=input_kind, form_value=form_value)
+pages.env.globals.update(input_kind=input_kind, form_value=form_value, uploaded_name=uploaded_name)
 
 
 def _desk(request: Request):
@@ -100,18 +100,49 @@ async def _posted(request: Request, tid: str):
 
 
 async def preview(request: Request):
-    """POST /t/{id}/preview — the PDF in an iframe, or each error beside its field (the CLI's words)."""
+    """POST /t/{id}/preview — the PDF (rendered in memory) in an iframe with its first page as a picture,
+    or each error beside its field (the CLI's words)."""
     tid = request.path_params["id"]
     try:
         d, info, _, data = await _posted(request, tid)
-        path = await run_in_threadpool(desk.render, d.ws, tid, data, "pdf", "previews")
+        pdf = await run_in_threadpool(desk.render_bytes, d.ws, tid, data, "pdf")
     except HTTPException as e:
         return page(request, "preview.html", status_code=e.status_code, t={"fields": []},
                     errors=[{"field": None, "message": e.detail}], src=None)
     except DocgenError as e:
         return page(request, "preview.html", status_code=422, t=info, errors=desk.errors_of(tid, e, data), src=None)
-    rid = path.parent.name
-    return page(request, "preview.html", t=info, errors=[], src=f"/p/{rid}/{path.name}")
+    pid = d.previews.put(pdf, f"{tid}.pdf")
+    png = f"/p/{pid}/page-1.png" if shutil.which("pdftoppm") else None
+    return page(request, "preview.html", t=info, errors=[], src=f"/p/{pid}/{tid}.pdf", png=png)
+
+
+async def preview_file(request: Request):
+    """GET /p/{id}/{name} — a preview's PDF (the iframe) or its first page as PNG, from memory."""
+    d = _desk(request)
+    pid, name = request.path_params["pid"], request.path_params["name"]
+    p = d.previews.get(pid)
+    if p is None:
+        raise HTTPException(404, "预览已过期，请再改一下表单重新生成")
+    if name == p.name:
+        return desk.download_bytes(p.pdf, "pdf", p.name, p.name, inline=True)
+    if name != "page-1.png":
+        raise HTTPException(404, "文件不存在")
+    png = p.png
+    if png is None:
+        try:
+            png = await run_in_threadpool(api.page_png, p.pdf)
+        except DocgenError as e:
+            # an <img> must never break: say in the picture why there is none
+            return Response(_svg(e.describe()), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+        d.previews.set_png(pid, png)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _svg(message: str) -> str:
+    from html import escape
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="420" height="60"><rect width="100%" height="100%" '
+            'fill="#fff3f3" stroke="#e8b4b4"/><text x="10" y="35" font-size="13" fill="#900">'
+            f'{escape(message[:60])}</text></svg>')
 
 
 async def download(request: Request):
@@ -132,11 +163,32 @@ async def download(request: Request):
     return desk.download(path, f"{info['title']}{('-' + who) if who else ''}.{fmt}")
 
 
+async def upload_image(request: Request):
+    """POST /upload/image — one picture for a form's image control (a seal, a photo, a row of a list):
+    kept under a server-made name, which the form then posts instead of the file."""
+    d = _desk(request)
+    try:
+        f = await page_form(request, d.max_upload)
+        path, _ = await save_upload(f.get("file"), "image", d.ws.upload_path, d.max_upload)
+    except HTTPException as e:
+        return JSONResponse({"errors": [{"field": None, "label": None, "message": e.detail}]}, status_code=e.status_code)
+    return JSONResponse({"name": path.name, "url": f"/uploads/{path.name}"})
+
+
+async def uploaded_image(request: Request):
+    """GET /uploads/{name} — a picture uploaded for a form (its thumbnail); only server-made image names."""
+    name = request.path_params["name"]
+    path = _desk(request).ws.root / "uploads" / name
+    if not UPLOADED.match(name) or not path.is_file():
+        raise HTTPException(404, "没有这张图片")
+    media = "image/png" if name.endswith(".png") else "image/jpeg"
+    return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=3600"})
+
+
 async def rendered(request: Request):
-    """GET /r/{rid}/{name} (downloads, history links) and /p/{rid}/{name} (the preview iframe)."""
+    """GET /r/{rid}/{name} — a downloaded document again (the history's links)."""
     ws = _desk(request).ws
-    kind = "previews" if request.url.path.startswith("/p/") else "renders"
-    folder = ws.find(kind, request.path_params["rid"])
+    folder = ws.find("renders", request.path_params["rid"])
     name = request.path_params["name"]
     if folder is None:
         raise HTTPException(404, "文件不存在（可能已被清理）")
@@ -153,5 +205,7 @@ ROUTES = [
     Route("/t/{id}/preview", preview, methods=["POST"]),
     Route("/t/{id}/download", download, methods=["POST"]),
     Route("/r/{rid}/{name}", rendered),
-    Route("/p/{rid}/{name}", rendered),
+    Route("/upload/image", upload_image, methods=["POST"]),
+    Route("/uploads/{name}", uploaded_image),
+    Route("/p/{pid}/{name}", preview_file),
 ]

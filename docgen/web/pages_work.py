@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from typing import Any
 import re
-import tomllib
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +16,7 @@ from .. import api
 from ..errors import DocgenError
 from ..exam import api as exam_api
 from . import desk
+from .jobs import QueueFull
 from .security import page_form, save_upload
 
 _UPLOAD = re.compile(r"^[0-9a-f]{24}\.(csv|xlsx|txt|yaml|yml|gift)$")
@@ -36,7 +36,8 @@ def _desk(request: Request):
 async def batch_page(request: Request):
     """GET /batch — upload a ledger (dunning) or a table for any template."""
     items = await run_in_threadpool(api.list_templates)
-    return _page(request, "batch.html", tab="batch", templates=items)
+    return _page(request, "batch.html", tab="batch", templates=items,
+                 active=[j.public() for j in _desk(request).jobs.active()])
 
 
 async def batch_check(request: Request):
@@ -46,18 +47,22 @@ async def batch_check(request: Request):
     kind = "batch" if form.get("kind") == "batch" else "dunning"
     template = str(form.get("template") or "")
     try:
-        path, shown = await save_upload(form.get("ledger"), "table", d.ws.upload_path, d.max_upload)
+        path, shown = await desk.checked_upload(form.get("ledger"), "table", d)
         if kind == "batch":
-            check = await run_in_threadpool(api.table_check, template, path)
+            check = await d.checks.run(_table_check, path, template)
         else:
-            check = await run_in_threadpool(api.ledger_check, path)
+            check = await d.checks.run(api.ledger_check, path)
     except HTTPException as e:
-        return _page(request, "batch_check.html", tab="batch", error=e.detail, check=None)
+        return _page(request, "batch_check.html", tab="batch", error=e.detail, check=None, status_code=e.status_code)
     except DocgenError as e:
-        return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None)
+        return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None, status_code=422)
     basis = (await run_in_threadpool(api.profile_info, d.ws.profile))["public_list_basis"]
     return _page(request, "batch_check.html", tab="batch", error=None, check=check, kind=kind, template=template,
                  upload=path.name, shown=shown, basis=basis)
+
+
+def _table_check(path, template):
+    return api.table_check(template, path)
 
 
 async def batch_run(request: Request):
@@ -71,7 +76,10 @@ async def batch_run(request: Request):
         kind, opts = desk.batch_options(form)
     except DocgenError as e:
         return _page(request, "batch_check.html", tab="batch", error=e.describe(), check=None)
-    job = d.jobs.start(kind, d.ws.root / "uploads" / upload, str(form.get("shown") or upload)[:120], opts)
+    try:
+        job = d.jobs.start(kind, d.ws.root / "uploads" / upload, str(form.get("shown") or upload)[:120], opts)
+    except QueueFull as e:
+        return _page(request, "batch_check.html", tab="batch", error=str(e), check=None, status_code=429)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
@@ -152,7 +160,7 @@ async def exam_build(request: Request):
     try:
         bank: Any = "sample"
         if getattr(form.get("bank"), "filename", ""):
-            bank, _ = await save_upload(form.get("bank"), "bank", d.ws.upload_path, d.max_upload)
+            bank, _ = await desk.checked_upload(form.get("bank"), "bank", d)
         spec: Any = str(form.get("spec") or "standard")
         if spec == "custom":
             spec = _custom_spec(form)
@@ -195,7 +203,7 @@ async def exam_grade(request: Request):
     folder = _exam_dir(request)
     form = await page_form(request, d.max_upload)
     try:
-        answers, _ = await save_upload(form.get("answers"), "answers", d.ws.upload_path, d.max_upload)
+        answers, _ = await desk.checked_upload(form.get("answers"), "answers", d)
         await run_in_threadpool(exam_api.grade_exam, folder / "key.json", answers, folder / "grade",
                                 profile_path=d.ws.profile)
     except HTTPException as e:
@@ -222,43 +230,63 @@ async def exam_file(request: Request):
     raise HTTPException(404, "文件不存在")
 
 
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)   # a JSON string is a TOML basic string
+DUNNING_FIELDS = [("escalate_after_days", "催缴升级天数", "上一级通知发出多少天后可以发下一级（正整数，默认 15）"),
+                  ("public_list_basis", "欠费公示的依据", "管理规约的条款或业主大会的决定，如《翠湖花园管理规约》第二十六条；不填则不能公示")]
+REGISTER_FIELDS = [("operator", "经办人", "登记簿里记为签发文书的人；不填则为空")]
 
 
-def save_profile(ws, org: dict) -> Path:
-    """Write the workspace's docgen.toml with this [org] table, keeping its other tables."""
+def save_profile(ws, org: dict, dunning: dict | None = None, register: dict | None = None) -> Path:
+    """Set these [org], [dunning] and [register] values in the workspace's docgen.toml (None removes a key),
+    keeping every other table and every comment line (tomledit); the result must pass the profile
+    checker, whose error (the CLI's words, naming docgen.toml) is raised and nothing is saved."""
+    from .tomledit import set_keys
     path = ws.root / "docgen.toml"
-    raw = {}
-    if path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError:
-            raw = {}
-    raw["org"] = {**(raw.get("org") or {}), **org}
-    lines = ["# 机构配置：由 docgen serve 的「机构信息」页写出，也可以直接编辑。"]
-    for table, values in raw.items():
-        if not isinstance(values, dict):
-            continue
-        lines.append(f"\n[{table}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None and not isinstance(v, dict)]
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    api.profile_info(tmp)             # a profile the library cannot read is never saved
+    text = (path.read_text(encoding="utf-8-sig") if path.is_file()
+            else "# 机构配置：由 docgen serve 的「机构信息」页写出，也可以直接编辑。\n")
+    for table, values in (("org", org), ("dunning", dunning or {}), ("register", register or {})):
+        if values:
+            text = set_keys(text, table, values)
+    tmp = ws.root / ".docgen.toml.new"
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        api.profile_info(tmp)          # a profile the library cannot read is never saved
+    except DocgenError as e:
+        tmp.unlink(missing_ok=True)
+        e.file = str(path)
+        e.args = (e.describe(),)
+        raise
     tmp.replace(path)
     return path
 
 
+def _settings_form(form) -> tuple[dict, dict]:
+    def text(k: str) -> str | None:
+        return str(form.get(k) or "").strip() or None
+    days: object = text("escalate_after_days")
+    if isinstance(days, str) and days.isdigit():
+        days = int(days)             # anything else goes to the checker as written, which says what is wrong
+    return ({"escalate_after_days": days, "public_list_basis": text("public_list_basis")},
+            {"operator": text("operator")})
+
+
+def _profile_page(request, info, **kw):
+    kw.setdefault("typed", None)
+    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, dunning_fields=DUNNING_FIELDS,
+                 register_fields=REGISTER_FIELDS, **kw)
+
+
+def _read_profile(ws) -> tuple[dict, str | None]:
+    """The workspace profile as the page shows it; a file the checker refuses shows the defaults and why."""
+    try:
+        return api.profile_info(ws.profile), None
+    except DocgenError as e:
+        return api.profile_info(None), e.describe()
+
+
 async def profile_page(request: Request):
-    """GET /profile — the organisation values every document prints."""
-    info = await run_in_threadpool(api.profile_info, _desk(request).ws.profile)
-    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, saved=False, error=None)
+    """GET /profile — the organisation values every document prints, the dunning and register settings."""
+    info, error = await run_in_threadpool(_read_profile, _desk(request).ws)
+    return _profile_page(request, info, saved=False, error=error, error_field=None)
 
 
 async def profile_save(request: Request):
@@ -267,21 +295,24 @@ async def profile_save(request: Request):
     form = await page_form(request, d.max_upload)
     org = {k: str(form.get(k) or "").strip() for k, _ in ORG_FIELDS}
     org = {k: v for k, v in org.items() if v}
-    error = None
+    dunning, register = _settings_form(form)
+    error = where = None
+    status = 200
     try:
         for key in ("seal", "logo"):
             up = form.get(key)
             if getattr(up, "filename", ""):
                 path, _ = await save_upload(up, "image", lambda s, k=key: d.ws.root / f"{k}{s}", d.max_upload)
                 org[key] = path.name
-        await run_in_threadpool(save_profile, d.ws, org)
+        await run_in_threadpool(save_profile, d.ws, org, dunning, register)
     except HTTPException as e:
-        error = e.detail
+        error, status = e.detail, e.status_code
     except DocgenError as e:
-        error = e.describe()
-    info = await run_in_threadpool(api.profile_info, d.ws.profile)
-    return _page(request, "profile.html", tab="profile", info=info, fields=ORG_FIELDS, saved=error is None,
-                 error=error)
+        error, where, status = e.describe(), e.field, 422
+    info, _ = await run_in_threadpool(_read_profile, d.ws)
+    typed = None if error is None else {**{k: str(form.get(k) or "") for k, _, _ in DUNNING_FIELDS + REGISTER_FIELDS}}
+    return _profile_page(request, info, saved=error is None, error=error, error_field=where, typed=typed,
+                         status_code=status)
 
 
 async def profile_image(request: Request):

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from .. import api
 from ..errors import DocgenError, TemplateError
 from . import desk
-from .security import save_upload
+from .jobs import QueueFull
 
 
 def _state(request: Request):
@@ -37,7 +37,8 @@ async def template(request: Request):
 
 
 async def render(request: Request):
-    """POST /api/render/{id}?format=pdf|docx — JSON data in, the document out; 422 with per-field errors."""
+    """POST /api/render/{id}?format=pdf|docx — JSON data in, the document out (rendered in memory); 422 with
+    per-field errors."""
     tid = request.path_params["id"]
     fmt = request.query_params.get("format", "pdf")
     st = _state(request)
@@ -52,11 +53,11 @@ async def render(request: Request):
     if not isinstance(data, dict):
         return _err(422, "请求体应为「字段: 值」的 JSON 对象")
     try:
-        path = await run_in_threadpool(desk.render, st.ws, tid, data, fmt)
+        content = await run_in_threadpool(desk.render_bytes, st.ws, tid, data, fmt)
     except DocgenError as e:
         return JSONResponse({"errors": desk.errors_of(tid, e, data)}, status_code=422)
     st.ws.remember({"kind": "api", "template": tid, "what": info["title"], "link": None})
-    return desk.download(path, f"{info['title']}.{fmt}")
+    return desk.download_bytes(content, fmt, f"{info['title']}.{fmt}", f"{tid}.{fmt}")
 
 
 async def batch(request: Request):
@@ -71,15 +72,19 @@ async def batch(request: Request):
         return _err(422, e.describe(), e.field)
     upload = form.get("ledger") or form.get("data")
     try:
-        path, shown = await save_upload(upload, "table", st.ws.upload_path, st.max_upload)
+        path, shown = await desk.checked_upload(upload, "table", st)
     except HTTPException as e:
         return _err(e.status_code, e.detail, "ledger")
-    job = st.jobs.start(kind, path, shown, opts)
+    try:
+        job = st.jobs.start(kind, path, shown, opts)
+    except QueueFull as e:
+        path.unlink(missing_ok=True)
+        return _err(429, str(e))
     return JSONResponse({"job": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}, status_code=202)
 
 
 async def job(request: Request):
-    """GET /api/jobs/{id} — status, done/total, counts, the run's report when finished."""
+    """GET /api/jobs/{id} — status (queued with its position, running, …), done/total, counts, the report."""
     try:
         return JSONResponse(desk.job_of(request).public())
     except HTTPException as e:

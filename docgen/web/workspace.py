@@ -21,7 +21,7 @@ class Workspace:
 
     def __init__(self, root: Path):
         self.root = Path(root).expanduser().resolve()
-        for sub in ("uploads", "renders", "previews", "jobs", "cache/thumbs", "exams"):
+        for sub in ("uploads", "renders", "jobs", "cache/thumbs", "exams"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     @property
@@ -55,17 +55,6 @@ class Workspace:
             return None
         d = self.root / kind / rid
         return d if d.is_dir() else None
-
-    def prune(self, kind: str, older_than: float = 3600) -> None:
-        """Remove folders of one kind (previews) not touched for an hour: each pause in typing makes one."""
-        import shutil
-        limit = time.time() - older_than
-        for d in (self.root / kind).iterdir():
-            try:
-                if d.is_dir() and d.stat().st_mtime < limit:
-                    shutil.rmtree(d, ignore_errors=True)
-            except OSError:
-                pass
 
     def upload_path(self, suffix: str) -> Path:
         """A server-made name for an upload, keeping only an allowed suffix."""
