@@ -137,11 +137,14 @@ class _Builder:
             out.extend(self.block(b, width))
         # Signature blocks stay with what they sign; the seal may rise over the blank end of the
         # paragraph just above (a short closing line such as 特此通知。), never over its text.
-        for i, f in enumerate(out[:-1]):
-            if isinstance(out[i + 1], SignatureBlock):
-                f.keepWithNext = True
-                if isinstance(f, TextBlock):
-                    out[i + 1].above = f
+        for i in range(len(out) - 2, -1, -1):
+            sig = out[i + 1]
+            if isinstance(sig, SignatureBlock):
+                out[i].keepWithNext = True
+                _keep_tail(out, i, width)
+                above = out[out.index(sig) - 1]
+                if isinstance(above, TextBlock):
+                    sig.above = above
         return out
 
     def block(self, b: m.Block, width: float) -> list[Flowable]:
@@ -313,6 +316,31 @@ def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[
             w = sum(g.width for g in glyphs) if short else longest_unit(glyphs)
             need[ci] = max(need[ci], w + pad if w else 0.0)
     return fit_columns(base, need)
+
+
+def _keep_tail(out: list[Flowable], i: int, width: float) -> None:
+    """The body text before a signature (out[i], or the paragraph before it when out[i] is a one-line
+    closing such as 特此通知。) goes to the next page with it: the signature never stands there alone.
+    A paragraph of four lines or more is cut so that only its last two lines go along."""
+    k = i
+    if isinstance(out[i], TextBlock) and len(out[i]._layout(width)) == 1 and i > 0 and \
+            isinstance(out[i - 1], TextBlock) and out[i - 1].align not in ("center", "right"):
+        k = i - 1
+    f = out[k]
+    if not isinstance(f, TextBlock):
+        return
+    lines = f._layout(width)
+    f.keepWithNext = True
+    if len(lines) < 4:
+        return
+    head = TextBlock(f.glyphs, f.size, f.leading, f.align, f.indent, f.space_before, 0.0, f.right_indent,
+                     lines[:-2], f._first, f.hang, f.hanging)
+    tail = TextBlock(f.glyphs, f.size, f.leading, f.align, f.indent, 0.0, f.space_after, f.right_indent,
+                     lines[-2:], False, f.hang, f.hanging)
+    for piece in (head, tail):
+        piece._for_width, piece._fixed = width, True
+    tail.keepWithNext = True
+    out[k:k + 1] = [head, tail]
 
 
 _VPAD = 0.6     # a cell's top and bottom padding, as a share of its side padding

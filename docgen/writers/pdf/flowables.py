@@ -252,11 +252,9 @@ class TextBlock(Flowable):
         n = len(lines)
         if fit >= n:
             return [self]
-        if n >= 4:
-            fit = min(fit, n - 2)  # no widow line
-            if fit < 2:
-                return []          # no orphan line
-        if fit < 1:
+        # No line of a paragraph alone at a page's foot or top (Word's widow control): two at least each side.
+        fit = min(fit, n - 2)
+        if fit < 2:
             return []
         head = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
                          self.space_before, 0.0, self.right_indent, lines[:fit], self._first, self.hang, self.hanging)
