@@ -70,3 +70,18 @@ def test_docx_rows_ask_for_the_same_height_at_least(tmp_path):
     for row, mm in zip(rows[1:], (12, 12, 12, 20)):
         assert row.height_rule == WD_ROW_HEIGHT_RULE.AT_LEAST
         assert row.height.mm == pytest.approx(mm, abs=0.02)
+
+
+@pytest.mark.slow
+def test_docx_rows_through_libreoffice_are_the_height_asked_for(tmp_path):
+    import shutil
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) not installed")
+    from docgen.engine.word import docxs_to_pdfs
+    write_docx(m.Document([_table()]), tmp_path / "t.docx")
+    (lo,) = docxs_to_pdfs([tmp_path / "t.docx"], tmp_path, timeout=300)
+    heights = _row_heights_pdf(lo)
+    assert len(heights) == 5
+    for got, mm in zip((heights[1], heights[2], heights[4]), (12, 12, 20)):   # rows their h= holds
+        assert got == pytest.approx(mm, abs=0.05), heights
+    assert heights[3] > 12
