@@ -104,12 +104,16 @@ def test_latin_closing_brackets_never_start_a_line_after_a_space(width_chars):
         assert line.lstrip()[:1] not in set(")]}%"), _breaks(text, width_chars)
 
 
-@pytest.mark.parametrize("width_chars", range(7, 18))     # the date is 7 characters wide
-def test_dates_weekdays_money_and_plates_stay_whole(width_chars):
+@pytest.mark.parametrize("width_chars", range(5, 18))     # the widest part, 1,234.50元, is 5 characters wide
+def test_date_parts_weekdays_money_and_plates_stay_whole(width_chars):
+    # a date may break between its parts (年|11月: a CJK boundary), never a number from its 年/月/日
     text = "定于2026年11月20日（星期五）起，缴费1,234.50元，车牌浙A·D1234的车辆请移至5栋。"
     lines = _breaks(text, width_chars)
-    for tok in ("2026年11月20日", "（星期五）", "1,234.50元", "浙A·D1234", "5栋"):
+    for tok in ("2026年", "11月", "20日", "（星期五）", "1,234.50元", "浙A·D1234", "5栋"):
         assert any(tok in l for l in lines), (tok, lines)
+    for a, b in zip(lines, lines[1:]):
+        assert not (a[-1].isdigit() and (b[0].isdigit() or b[0] in "年月日元栋")), (a, b)
+    assert "".join(lines) == text
 
 
 def test_one_character_last_line_pulls_a_character_down():

@@ -99,6 +99,7 @@ class _Writer:
         # in DOCX), so the PDF writer does the same (typography.autospace) and this is left on.
         self._languages()
         pf.space_before = pf.space_after = Pt(0)
+        pf.widow_control = True      # no single line of a paragraph alone at a page's top or foot, as in the PDF
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         pf.line_spacing = _pt(self.size * p.line_spacing)
         # Word's default table style has no borders; the grid is drawn explicitly.
@@ -271,8 +272,18 @@ class _Writer:
     # -- blocks
     def blocks(self, container, blocks: list[m.Block]):
         for i, b in enumerate(blocks):
-            keep = i + 1 < len(blocks) and isinstance(blocks[i + 1], m.Signature)
+            after = blocks[i + 1:i + 3]
+            # A signature keeps what it signs on its page: the block above it and, when that is a one-line
+            # closing (特此通知。), the paragraph before that too (its last lines, by widow control).
+            keep = bool(after) and isinstance(after[0], m.Signature) or (
+                len(after) == 2 and isinstance(after[1], m.Signature) and isinstance(after[0], m.Paragraph)
+                and isinstance(b, m.Paragraph) and self._one_line(after[0]))
             self.block(container, b, keep)
+
+    def _one_line(self, p: m.Paragraph) -> bool:
+        """Whether a paragraph fits on one line of the current column."""
+        return _em_width(walk.inline_text(p.inlines)) + p.indent + p.right_indent <= \
+            self._avail() / (p.size or self.size)
 
     def block(self, c, b: m.Block, keep_next: bool = False):
         if isinstance(b, m.Paragraph):

@@ -137,11 +137,14 @@ class _Builder:
             out.extend(self.block(b, width))
         # Signature blocks stay with what they sign; the seal may rise over the blank end of the
         # paragraph just above (a short closing line such as 特此通知。), never over its text.
-        for i, f in enumerate(out[:-1]):
-            if isinstance(out[i + 1], SignatureBlock):
-                f.keepWithNext = True
-                if isinstance(f, TextBlock):
-                    out[i + 1].above = f
+        for i in range(len(out) - 2, -1, -1):
+            sig = out[i + 1]
+            if isinstance(sig, SignatureBlock):
+                out[i].keepWithNext = True
+                _keep_tail(out, i, width)
+                above = out[out.index(sig) - 1]
+                if isinstance(above, TextBlock):
+                    sig.above = above
         return out
 
     def block(self, b: m.Block, width: float) -> list[Flowable]:
@@ -246,17 +249,18 @@ class _Builder:
                 for ci, cell in enumerate(row):
                     if not cell.merged and cell.valign == "top":
                         style.append(("VALIGN", (ci, r), (ci, r), "TOP"))
-                # A row is at least the table's row height, or its tallest cell's own (a cell to sign in).
+                # A row is at least the table's row height, or its tallest cell's own (a cell to sign in);
+                # taller when its content needs it, measured with the paddings the table style sets below.
                 want = max([t.row_height or 0.0] + [c.height or 0.0 for c in row if not c.merged])
                 if want and len(pieces) == 1:
-                    need = max((f.wrap(f._span_w, 1e6)[1] + 2 * pad for ci, f in enumerate(part)
-                                if isinstance(f, TextBlock) and row[ci].rowspan == 1), default=0.0)
-                    heights[-1] = want if need <= want else None
+                    need = max((_cell_height(f) + 2 * pad * _VPAD for ci, f in enumerate(part)
+                                if not isinstance(f, str) and row[ci].rowspan == 1), default=0.0)
+                    heights[-1] = max(want, need)
         tbl = self.grid(data, colWidths=col_w, rowHeights=heights if any(h is not None for h in heights) else None, repeatRows=t.header_rows,
                     hAlign="CENTER", splitByRow=1)
         style[:0] = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")]      # before the cells' own (.top)
         style += [("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                  ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6)]
+                  ("TOPPADDING", (0, 0), (-1, -1), pad * _VPAD), ("BOTTOMPADDING", (0, 0), (-1, -1), pad * _VPAD)]
         if t.border:
             style.append(("GRID", (0, 0), (-1, -1), 0.75, colors.black))
         tbl.setStyle(TableStyle(style))
@@ -312,6 +316,39 @@ def table_widths(t: m.Table, width: float, fonts: FontSet, size: float) -> list[
             w = sum(g.width for g in glyphs) if short else longest_unit(glyphs)
             need[ci] = max(need[ci], w + pad if w else 0.0)
     return fit_columns(base, need)
+
+
+def _keep_tail(out: list[Flowable], i: int, width: float) -> None:
+    """The body text before a signature (out[i], or the paragraph before it when out[i] is a one-line
+    closing such as 特此通知。) goes to the next page with it: the signature never stands there alone.
+    A paragraph of four lines or more is cut so that only its last two lines go along."""
+    k = i
+    if isinstance(out[i], TextBlock) and len(out[i]._layout(width)) == 1 and i > 0 and \
+            isinstance(out[i - 1], TextBlock) and out[i - 1].align not in ("center", "right"):
+        k = i - 1
+    f = out[k]
+    if not isinstance(f, TextBlock):
+        return
+    lines = f._layout(width)
+    f.keepWithNext = True
+    if len(lines) < 4:
+        return
+    head = TextBlock(f.glyphs, f.size, f.leading, f.align, f.indent, f.space_before, 0.0, f.right_indent,
+                     lines[:-2], f._first, f.hang, f.hanging)
+    tail = TextBlock(f.glyphs, f.size, f.leading, f.align, f.indent, 0.0, f.space_after, f.right_indent,
+                     lines[-2:], False, f.hang, f.hanging)
+    for piece in (head, tail):
+        piece._for_width, piece._fixed = width, True
+    tail.keepWithNext = True
+    out[k:k + 1] = [head, tail]
+
+
+_VPAD = 0.6     # a cell's top and bottom padding, as a share of its side padding
+
+
+def _cell_height(f: Flowable) -> float:
+    """The height a cell's content takes at the cell's width (a text block's lines, a picture's box)."""
+    return f.wrap(f._span_w, 1e6)[1]
 
 
 def _own_row(row: list[m.Cell]) -> bool:

@@ -15,6 +15,8 @@ from .linebreak import Glyph, Line, autospace, break_lines
 
 # Baseline position inside a line box, as a fraction of the font size below the box's centre.
 _ASCENT = 0.36
+# A justified line is spread to both margins unless that opens more than this (em) between two glyphs.
+_MAX_SPREAD = 0.5
 
 
 # ---------------------------------------------------------------- text shaping
@@ -77,6 +79,9 @@ def _shape_runs(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool
             inner = _chars(x.text, fonts, size, bold or x.bold, True)
             inner_w = sum(g.width for g in inner)
             pad = max(x.chars * size - inner_w, size if x.text else 0.0)
+            if not x.text and x.chars >= _SPLIT_BLANK:
+                out.extend(_blank_pieces(x.chars, size))
+                continue
             out.append(Glyph("", pad / 2, None, underline=True, kind="pad"))
             out.extend(inner)
             out.append(Glyph("", pad / 2, None, underline=True, kind="pad"))
@@ -85,6 +90,18 @@ def _shape_runs(inlines: list[m.Inline], fonts: FontSet, size: float, bold: bool
         elif isinstance(x, m.LineBreak):
             out.append(Glyph("", 0.0, None, kind="break"))
     return out
+
+
+# An empty fill-in blank this many characters long may go on at the next line (its underline continues
+# there, as one writes it by hand) rather than leave the end of a justified line empty.
+_SPLIT_BLANK = 6
+_BLANK_HOLD = 2      # characters of such a blank kept together at each end of it
+
+
+def _blank_pieces(chars: int, size: float) -> list[Glyph]:
+    """An empty blank as one-character pieces of underline; a line may break before the inner ones."""
+    return [Glyph("", size, None, underline=True, kind="pad", breakable=_BLANK_HOLD <= i <= chars - _BLANK_HOLD)
+            for i in range(chars)]
 
 
 def _chars(text: str, fonts: FontSet, size: float, bold: bool, underline: bool) -> list[Glyph]:
@@ -141,11 +158,17 @@ def draw_line(c, line: Line, x: float, y: float, size: float, stretch: float = 0
         ops.append(f"1 0 0 1 {fp_str(gx, y)} Tm")
         font = g.face.font()
         current = -1
+        k = i
         for subset, chunk in font.splitString("".join(gl.text for gl in glyphs[i:j]), doc):
+            if k > i and cs:
+                # Each string after the first starts at its own position: some readers (pdfminer, and so
+                # text extraction and measuring tools) drop the character spacing after a string's last glyph.
+                ops.append(f"1 0 0 1 {fp_str(x + line.xs[k] + cs * k, y)} Tm")
             if subset != current:
                 ops.append(f"{font.getSubsetInternalName(subset, doc)} {tf}")
                 current = subset
             ops.append(f"({c._escape(chunk)}) Tj")
+            k += len(chunk)        # one byte per character in a subset
         i = j
     ops.append("ET")
     c._code.append(" ".join(ops))
@@ -229,11 +252,9 @@ class TextBlock(Flowable):
         n = len(lines)
         if fit >= n:
             return [self]
-        if n >= 4:
-            fit = min(fit, n - 2)  # no widow line
-            if fit < 2:
-                return []          # no orphan line
-        if fit < 1:
+        # No line of a paragraph alone at a page's foot or top (Word's widow control): two at least each side.
+        fit = min(fit, n - 2)
+        if fit < 2:
             return []
         head = TextBlock(self.glyphs, self.size, self.leading, self.align, self.indent,
                          self.space_before, 0.0, self.right_indent, lines[:fit], self._first, self.hang, self.hanging)
@@ -257,8 +278,8 @@ class TextBlock(Flowable):
                 x += room - line.width
             elif self.align == "justify" and not line.last:
                 stretch = max(0.0, room - line.width)
-                if stretch > self.size * 4:   # a line ended early by a long unit: don't spread it
-                    stretch = 0.0
+                if stretch > _MAX_SPREAD * self.size * max(1, len(line.glyphs) - 1):
+                    stretch = 0.0      # a few characters before a word longer than the line: not spread apart
             y = top - (i + 0.5) * self.leading - _ASCENT * self.size
             draw_line(c, line, x, y, self.size, stretch)
 

@@ -2,8 +2,9 @@
 
 A line may break between any two Han characters, but no line starts with closing punctuation (，。）》…), no
 line ends with opening punctuation (（《“…), and Latin words and numbers (2026-11, 1,234.50, A-1203) are never
-split. A closing full-width mark that does not fit may hang into past the margin (its ink sits in the left half
-of its em box), like Word's default.
+split, nor a number from its unit (a date may break between its parts, 2026年|11月|20日, never inside one).
+A closing full-width mark that does not fit may hang into past the margin (its ink sits in the left half of
+its em box), like Word's default.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def autospace(glyphs: list[Glyph], size: float) -> None:
         if a.kind == b.kind == "char" and a.text and b.text and (
                 (_han(a.text) and _LATIN_ALNUM.match(b.text)) or (_LATIN_ALNUM.match(a.text) and _han(b.text))):
             a.width += AUTOSPACE * size
+            a.spaced = AUTOSPACE * size
 
 
 # ---------------------------------------------------------------- line breaking
@@ -75,9 +77,10 @@ def fit_columns(widths: list[float], need: list[float]) -> list[float]:
 
 
 def longest_unit(glyphs: list[Glyph]) -> float:
-    """Width of the widest piece of text that is never broken (a word, a number, a date, a range)."""
-    return max((sum(g.width for g in u) for u in _units(glyphs) if u[0].kind not in ("space", "break")),
-               default=0.0)
+    """Width of the widest piece of text a table column should hold on one line (a word, a number, a range,
+    a whole date: a body line may break between a date's parts, a cell sized for it need not)."""
+    return max((sum(g.width for g in u) for u in _units(glyphs, whole=True)
+                if u[0].kind not in ("space", "break")), default=0.0)
 
 
 @dataclass
@@ -91,6 +94,8 @@ class Glyph:
     kind: str = "char"            # char | space | blank | box | break
     checked: bool = False
     glue: bool = False            # never break before this glyph (inside a no-break run)
+    breakable: bool = False       # a piece of a long empty blank: a line may break before it
+    spaced: float = 0.0           # CJK-Latin space included in width, after the glyph (none at a line's end)
 
 
 @dataclass
@@ -102,8 +107,10 @@ class Line:
     last: bool = False
 
 
-def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
-    """Group glyphs into unbreakable units (words, numbers, punctuation attached to neighbours)."""
+def _units(glyphs: list[Glyph], whole: bool = False) -> list[list[Glyph]]:
+    """Group glyphs into unbreakable units (words, numbers, punctuation attached to neighbours). whole (for
+    sizing a table column) also keeps a date such as 2026年11月20日 and a long empty blank in one unit, where
+    a line may otherwise break between 年|11月|20日 or inside the blank."""
     units: list[list[Glyph]] = []
     glue_next = False
     prev: Glyph | None = None
@@ -140,9 +147,10 @@ def _units(glyphs: list[Glyph]) -> list[list[Glyph]]:
                 attach = True
             elif g.kind == "char" and g.text in RANGE_DASHES and prev.text.isdigit():
                 attach = True   # 8:00—12:00, 2026-01～2026-10: a range is never broken at its dash
-            elif g.kind == "char" and prev.kind == "char" and _keeps(units[-1], g.text):
-                attach = True   # 2026年11月20日, 1,234.50元, （星期三）, 浙A·D1234
-            elif g.underline and prev.underline and "pad" in (g.kind, prev.kind):
+            elif g.kind == "char" and prev.kind == "char" and _keeps(units[-1], g.text, whole):
+                attach = True   # 2026年 11月 20日, 1,234.50元, （星期三）, 浙A·D1234
+            elif g.underline and prev.underline and "pad" in (g.kind, prev.kind) and (
+                    whole or not g.breakable):
                 attach = True   # a fill-in blank's padding stays with its value (and so with a following ，)
         attach = attach or (g.glue and bool(units))     # inside a no-break run (（10分）)
         if attach:
@@ -165,12 +173,13 @@ _WEEKDAY = set("一二三四五六日天")
 PLATE_HEADS = set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
 
 
-def _keeps(unit: list[Glyph], ch: str) -> bool:
-    """Whether ch must stay on the line of the unit before it (numbers with their units, dates, weekdays, plates)."""
+def _keeps(unit: list[Glyph], ch: str, whole: bool = False) -> bool:
+    """Whether ch must stay on the line of the unit before it (numbers with their units, weekdays, plates;
+    with whole the next part of a date too)."""
     prev = unit[-1].text
     if ch in NUMBER_UNITS and prev.isdigit():
         return True
-    if ch.isdigit() and prev in "年月" and len(unit) > 1 and unit[-2].text.isdigit():
+    if whole and ch.isdigit() and prev in "年月" and len(unit) > 1 and unit[-2].text.isdigit():
         return True                        # the next part of a date: 2026年|11月|20日
     if prev == "星" and ch == "期" or prev == "期" and ch in _WEEKDAY and len(unit) > 1 and unit[-2].text == "星":
         return True
@@ -277,7 +286,8 @@ def _line(glyphs: list[Glyph], last: bool) -> Line:
     for g in glyphs:
         xs.append(x)
         x += g.width
-    return Line(glyphs, xs, x, last=last)
+    # the space between 年 and a digit on the next line is not kept at this line's end: its ink is flush
+    return Line(glyphs, xs, x - (glyphs[-1].spaced if glyphs else 0.0), last=last)
 
 
 def _widow(glyphs: list[Glyph]) -> bool:
