@@ -207,12 +207,12 @@ def main() -> None:
             if args.register_cost:
                 n = bench_ledger(units, args.jobs, work, ("--no-register",), memory=False)
                 r["no_register"] = n
+                cost = {k: 100 * (r[k] / n[k] - 1) for k in ("sep_cpu_ms", "sep_wall", "merged_cpu_ms")}
                 print(f"  without the register (--no-register): {n['letters_per_s']:6.1f} letters/s, "
                       f"{n['sep_cpu_ms']:.1f} ms CPU/letter; merged {n['pages_per_s']:6.1f} pages/s, "
-                      f"{n['merged_cpu_ms']:.1f} ms CPU/page   [{n['sep_load']}]", flush=True)
-                print(f"  the register costs {100 * (r['sep_cpu_ms'] / n['sep_cpu_ms'] - 1):+.1f} % CPU per letter, "
-                      f"{100 * (r['sep_wall'] / n['sep_wall'] - 1):+.1f} % wall; merged "
-                      f"{100 * (r['merged_cpu_ms'] / n['merged_cpu_ms'] - 1):+.1f} % CPU per page", flush=True)
+                      f"{n['merged_cpu_ms']:.1f} ms CPU/page   [{n['sep_load']}]\n"
+                      f"  the register costs {cost['sep_cpu_ms']:+.1f} % CPU per letter, {cost['sep_wall']:+.1f} % wall;"
+                      f" merged {cost['merged_cpu_ms']:+.1f} % CPU per page", flush=True)
         if not args.no_baseline:
             small = min(args.units)
             recs = letters_for_baseline(work / f"ledger-{small}.csv", args.baseline_letters)
