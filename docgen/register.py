@@ -360,18 +360,18 @@ class Register:
 
     # ------------------------------------------------------------------ recording
 
-    def record(self, doc: Issued, *, operator: str = "", claim: str = "", data: dict | None = None,
-               reprint_of: int | None = None, note: str = "") -> int:
+    def record(self, doc: Issued, *, operator: str = "", claim: str = "", reprint_of: int | None = None,
+               note: str = "") -> int:
         """Mark a document issued with its files' SHA-256 (its pending row, or a new row); returns its id."""
-        return self.record_many([(doc, data)], operator=operator, claim=claim, reprint_of=reprint_of, note=note)[0]
+        return self.record_many([doc], operator=operator, claim=claim, reprint_of=reprint_of, note=note)[0]
 
-    def record_many(self, docs: list[tuple[Issued, dict | None]], *, operator: str = "", claim: str = "",
+    def record_many(self, docs: list[Issued], *, operator: str = "", claim: str = "",
                     reprint_of: int | None = None, note: str = "") -> list[int]:
-        """Record several issued documents in one transaction (a batch run's chunk); data, when given,
-        stands for the document's own (Issued.data)."""
-        rows = [self._values(doc, data, note) for doc, data in docs]     # files hashed before the lock is taken
+        """Record several issued documents, each with the record it was rendered from (Issued.data), in one
+        transaction (a batch run's chunk)."""
+        rows = [self._values(doc, note) for doc in docs]     # files hashed before the lock is taken
         with self.transaction():
-            return [self._record(doc, values, operator, claim, reprint_of) for (doc, _), values in zip(docs, rows)]
+            return [self._record(doc, values, operator, claim, reprint_of) for doc, values in zip(docs, rows)]
 
     def _hash(self, path: str) -> str:
         """A file's SHA-256, read once however many documents share it (a print file)."""
@@ -388,14 +388,13 @@ class Register:
             self._folders[folder] = folder.resolve()
         return str(self._folders[folder] / Path(f).name)
 
-    def _values(self, doc: Issued, data: Any, note: str) -> dict[str, Any]:
+    def _values(self, doc: Issued, note: str) -> dict[str, Any]:
         files = [self._resolved(f) for f in doc.files]
-        record = data if data is not None else doc.data
         return dict(template=doc.template, title=doc.title, recipient=doc.recipient, unit=doc.unit,
                     amount=None if doc.amount is None else str(doc.amount), level=doc.level,
                     issue_date=doc.issue_date.isoformat(), files=json.dumps(files, ensure_ascii=False),
                     sha256=json.dumps([self._hash(f) for f in files]), run_id=doc.run_id, record_key=doc.record_key,
-                    data=_data_text(record), note=note)
+                    data=_data_text(doc.data), note=note)
 
     def _record(self, doc: Issued, values: dict[str, Any], operator: str, claim: str, reprint_of: int | None) -> int:
         row = None
@@ -556,7 +555,7 @@ class RegisterStore:
         self.patterns = patterns        # template id → its configured number pattern (or None: the run's own)
         self._pattern_of: dict[str, str | None] = {}
         self.claim = register.start_run()
-        self._pending: list[tuple[Issued, dict | None]] = []
+        self._pending: list[Issued] = []
 
     def _pattern(self, template: str, pattern: str) -> str:
         if template not in self._pattern_of:
@@ -578,7 +577,7 @@ class RegisterStore:
 
     def issued(self, doc: Issued) -> None:
         """Record the document and the SHA-256 of its files (written in chunks; close() writes the rest)."""
-        self._pending.append((doc, None))       # the record to keep comes with the document (Issued.data)
+        self._pending.append(doc)
         if len(self._pending) >= self.CHUNK:
             self.flush()
 
