@@ -138,7 +138,7 @@ def bench_ledger(units: int, jobs: int, work: Path, extra: tuple[str, ...] = (),
         subprocess.run([sys.executable, str(MAKE_LEDGER), "--units", str(units), "--out", str(ledger)], check=True)
     rows = sum(1 for _ in open(ledger, encoding="utf-8-sig")) - 1
     # Each run in its own folder: the register (docgen.db in the working directory) starts empty.
-    tag = f"{units}{'-'.join(('',) + extra).replace('--', '')}"
+    tag = "-".join([str(units), *(a.lstrip("-") for a in extra)])      # 1000, 1000-no-register
     cwd = work / f"cwd-{tag}"
     cwd.mkdir()
     sep = docgen(["dunning", str(ledger), "--out", str(work / f"sep-{tag}"), "--as-of", AS_OF,
